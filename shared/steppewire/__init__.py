@@ -1,0 +1,1 @@
+"""Steppe Wire: the code every Lambda function shares (shipped as the layer)."""

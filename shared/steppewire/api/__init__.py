@@ -1,0 +1,1 @@
+"""What every HTTP function shares: the resolver, its error bodies and the OpenAPI document."""

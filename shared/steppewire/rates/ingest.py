@@ -1,0 +1,190 @@
+"""One ingestion run: from the feeds' answers to stored rates and a fresh ticker.
+
+Rules, in order, for each currency:
+1. Candidates: the national bank's own USD quote, then the Bank of Russia cross through RUB, then
+   (TMT only) the official peg. The first candidate whose source answered is the one considered;
+   a source that answered with something implausible does not hand over to the next one.
+2. Plausibility: a national quote more than CROSS_CHECK_TOLERANCE away from the Bank of Russia
+   cross, or any quote more than MAX_DAILY_MOVE away from the previous stored rate, is rejected: the
+   previous rate stays in the ticker, flagged stale, and the run reports why.
+3. Storage is idempotent: a rate already stored for that date by the same source with the same value,
+   or by a preferred source, is left alone; the ticker is only rewritten when what it shows changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from steppewire.rates.feeds import FeedResult
+from steppewire.rates.model import TICKER_CURRENCIES, RateSheet
+from steppewire.rates.repository import RatesRepository
+from steppewire.rates.ticker import DailyRate, TickerEntry, cross_rate, relative_difference
+
+PRIMARY_SOURCE: Mapping[str, str] = {"KZT": "NBK", "KGS": "NBKR", "TJS": "NBT", "UZS": "CBU", "TMT": "CBT"}
+FALLBACK_SOURCE = "CBR"
+# Turkmenistan has pegged the manat at 3.5 per USD since 2015-01-01; served only when no feed answers.
+TMT_PEG = Decimal("3.5")
+PEG_SOURCE = "PEG"
+# Preference when two sources give a rate for the same currency and date.
+SOURCE_PREFERENCE: Mapping[str, int] = {**{s: 3 for s in PRIMARY_SOURCE.values()}, FALLBACK_SOURCE: 2, PEG_SOURCE: 1}
+
+CROSS_CHECK_TOLERANCE = Decimal("0.05")  # CBR crosses run through RUB and may be a business day apart
+MAX_DAILY_MOVE = Decimal("0.20")  # beyond the steepest official devaluation in the region since 2015
+# A cross-check only compares like with like: rates at most this far apart in effective date.
+CROSS_CHECK_MAX_DAYS = 4
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class CurrencyReport:
+    currency: str
+    outcome: Outcome
+    detail: str
+    rate: DailyRate | None = None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    requested_date: date
+    sources: Mapping[str, FeedResult]
+    currencies: Mapping[str, CurrencyReport]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "date": self.requested_date.isoformat(),
+            "sources": {
+                name: {"ok": result.sheet is not None, "url": result.url, "error": result.error}
+                | ({"date": result.sheet.effective_date.isoformat()} if result.sheet else {})
+                for name, result in self.sources.items()
+            },
+            "currencies": {
+                cur: {"outcome": report.outcome.value, "detail": report.detail}
+                | (
+                    {
+                        "date": report.rate.effective_date.isoformat(),
+                        "source": report.rate.source,
+                        "local_per_usd": str(report.rate.local_per_usd),
+                    }
+                    if report.rate
+                    else {}
+                )
+                for cur, report in self.currencies.items()
+            },
+        }
+
+
+def national_rate(currency: str, sheet: RateSheet) -> DailyRate | None:
+    usd = sheet.quotes.get("USD")
+    if usd is None or sheet.base != currency:
+        return None
+    return DailyRate(currency, sheet.effective_date, usd.per_unit, sheet.source)
+
+
+def fallback_cross_rate(currency: str, sheet: RateSheet) -> DailyRate | None:
+    local, usd = sheet.quotes.get(currency), sheet.quotes.get("USD")
+    if local is None or usd is None:
+        return None
+    return DailyRate(currency, sheet.effective_date, cross_rate(local.per_unit, usd.per_unit), sheet.source)
+
+
+def candidate_rates(currency: str, sheets: Mapping[str, RateSheet], on: date) -> list[DailyRate]:
+    """Available candidates in order of preference."""
+    candidates: list[DailyRate | None] = []
+    if primary := sheets.get(PRIMARY_SOURCE[currency]):
+        candidates.append(national_rate(currency, primary))
+    if fallback := sheets.get(FALLBACK_SOURCE):
+        candidates.append(fallback_cross_rate(currency, fallback))
+    if currency == "TMT":
+        candidates.append(DailyRate("TMT", on, TMT_PEG, PEG_SOURCE, peg=True))
+    return [candidate for candidate in candidates if candidate is not None]
+
+
+def implausibility(candidate: DailyRate, cross_check: DailyRate | None, previous: DailyRate | None) -> str | None:
+    if (
+        cross_check is not None
+        and cross_check.source != candidate.source
+        and abs((cross_check.effective_date - candidate.effective_date).days) <= CROSS_CHECK_MAX_DAYS
+    ):
+        gap = relative_difference(candidate.local_per_usd, cross_check.local_per_usd)
+        if gap > CROSS_CHECK_TOLERANCE:
+            return (
+                f"{candidate.source} gives {candidate.local_per_usd} {candidate.currency} per USD, "
+                f"{gap:.1%} away from the {cross_check.source} cross {cross_check.local_per_usd} "
+                f"(tolerance {CROSS_CHECK_TOLERANCE:.0%})"
+            )
+    if previous is not None:
+        move = relative_difference(candidate.local_per_usd, previous.local_per_usd)
+        if move > MAX_DAILY_MOVE:
+            return (
+                f"{candidate.source} gives {candidate.local_per_usd} {candidate.currency} per USD, a "
+                f"{move:.1%} move from {previous.local_per_usd} on {previous.effective_date} "
+                f"(bound {MAX_DAILY_MOVE:.0%})"
+            )
+    return None
+
+
+def _unavailable_detail(currency: str, sources: Mapping[str, FeedResult]) -> str:
+    names = [PRIMARY_SOURCE[currency], FALLBACK_SOURCE]
+    return "; ".join(f"{name}: {sources[name].error or 'no USD quote'}" for name in names if name in sources)
+
+
+class RatesIngestion:
+    def __init__(self, repository: RatesRepository, clock: datetime) -> None:
+        self._repo = repository
+        self._now = clock
+
+    def _store(self, rate: DailyRate) -> Outcome:
+        existing = self._repo.get_rate(rate.currency, rate.effective_date)
+        if existing is not None and (
+            SOURCE_PREFERENCE[existing.source] > SOURCE_PREFERENCE[rate.source]
+            or (existing.source == rate.source and existing.local_per_usd == rate.local_per_usd)
+        ):
+            return Outcome.UNCHANGED
+        self._repo.put_rate(rate, self._now)
+        return Outcome.STORED
+
+    def _ingest_currency(self, currency: str, requested: date, sources: Mapping[str, FeedResult]) -> CurrencyReport:
+        sheets = {name: result.sheet for name, result in sources.items() if result.sheet is not None}
+        candidates = candidate_rates(currency, sheets, requested)
+        if not candidates:
+            return CurrencyReport(currency, Outcome.UNAVAILABLE, _unavailable_detail(currency, sources))
+        chosen = candidates[0]
+        cross = sheets.get(FALLBACK_SOURCE)
+        cross_check = fallback_cross_rate(currency, cross) if cross and not chosen.peg else None
+        previous = self._repo.latest_rates(currency, chosen.effective_date - timedelta(days=1), 1)
+        problem = implausibility(chosen, cross_check, previous[0] if previous else None)
+        if problem:
+            return CurrencyReport(currency, Outcome.REJECTED, problem, chosen)
+        outcome = self._store(chosen)
+        return CurrencyReport(currency, outcome, f"from {chosen.source}", chosen)
+
+    def _refresh_ticker(self, today: date, reports: Mapping[str, CurrencyReport], mark_stale: bool) -> None:
+        shown = self._repo.ticker()
+        for currency in TICKER_CURRENCIES:
+            latest = self._repo.latest_rates(currency, today, 2)
+            if not latest:
+                continue
+            old = shown.get(currency)
+            entry = TickerEntry(current=latest[0], previous=latest[1] if len(latest) > 1 else None)
+            if mark_stale and reports[currency].outcome in (Outcome.REJECTED, Outcome.UNAVAILABLE):
+                entry = replace(entry, stale=True, stale_reason=reports[currency].detail)
+            elif not mark_stale and old is not None:
+                entry = replace(entry, stale=old.stale, stale_reason=old.stale_reason)
+            if entry != old:
+                self._repo.put_ticker_entry(entry, self._now)
+
+    def run(self, requested: date, sources: Mapping[str, FeedResult], *, backfill: bool) -> IngestReport:
+        """Store what the feeds say for `requested`; a backfill leaves the live ticker's stale flags alone."""
+        reports = {cur: self._ingest_currency(cur, requested, sources) for cur in TICKER_CURRENCIES}
+        self._refresh_ticker(self._now.date(), reports, mark_stale=not backfill)
+        return IngestReport(requested, sources, reports)

@@ -1,0 +1,155 @@
+"""Where rates live. The domain sees the Protocol; DynamoDB is one implementation of it.
+
+Table layout (one table, string keys `pk`/`sk`, no Scan anywhere):
+  pk `RATE#<CUR>`  sk `<YYYY-MM-DD>`   one item per currency and effective date (history, change base)
+  pk `TICKER`      sk `<CUR>`          the ticker entry: latest rate, the one before, stale flag
+Access patterns: history = Query on `RATE#<CUR>` between two dates; previous rate = the same Query,
+newest first, Limit 1; ticker = one Query on `TICKER`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from steppewire.rates.ticker import DailyRate, TickerEntry
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class RatesRepository(Protocol):
+    def get_rate(self, currency: str, on: date) -> DailyRate | None: ...
+
+    def put_rate(self, rate: DailyRate, fetched_at: datetime) -> None: ...
+
+    def latest_rates(self, currency: str, up_to: date, limit: int) -> list[DailyRate]:
+        """Newest first, effective dates on or before `up_to`."""
+        ...
+
+    def history(self, currency: str, start: date, end: date) -> list[DailyRate]:
+        """Oldest first, both ends included."""
+        ...
+
+    def ticker(self) -> dict[str, TickerEntry]: ...
+
+    def put_ticker_entry(self, entry: TickerEntry, updated_at: datetime) -> None: ...
+
+
+def _rate_attributes(rate: DailyRate, prefix: str = "") -> dict[str, Any]:
+    return {
+        f"{prefix}date": rate.effective_date.isoformat(),
+        f"{prefix}local_per_usd": rate.local_per_usd,
+        f"{prefix}source": rate.source,
+        f"{prefix}peg": rate.peg,
+    }
+
+
+def _rate_from(currency: str, item: Mapping[str, Any], prefix: str = "") -> DailyRate:
+    return DailyRate(
+        currency=currency,
+        effective_date=date.fromisoformat(item[f"{prefix}date"]),
+        local_per_usd=Decimal(item[f"{prefix}local_per_usd"]),
+        source=item[f"{prefix}source"],
+        peg=bool(item[f"{prefix}peg"]),
+    )
+
+
+class DynamoRatesRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _put(self, item: Mapping[str, Any]) -> None:
+        self._client.put_item(
+            TableName=self._table, Item={k: _serializer.serialize(v) for k, v in item.items()}
+        )
+
+    def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._client.query(TableName=self._table, **kwargs)
+            items += [{k: _deserializer.deserialize(v) for k, v in i.items()} for i in page["Items"]]
+            if "LastEvaluatedKey" not in page or ("Limit" in kwargs and len(items) >= kwargs["Limit"]):
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get_rate(self, currency: str, on: date) -> DailyRate | None:
+        found = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"RATE#{currency}"}, "sk": {"S": on.isoformat()}},
+            ConsistentRead=True,
+        )
+        if "Item" not in found:
+            return None
+        item = {k: _deserializer.deserialize(v) for k, v in found["Item"].items()}
+        return _rate_from(currency, item)
+
+    def put_rate(self, rate: DailyRate, fetched_at: datetime) -> None:
+        self._put(
+            {
+                "pk": f"RATE#{rate.currency}",
+                "sk": rate.effective_date.isoformat(),
+                **_rate_attributes(rate),
+                "usd_per_unit": rate.usd_per_unit,
+                "fetched_at": fetched_at.isoformat(),
+            }
+        )
+
+    def latest_rates(self, currency: str, up_to: date, limit: int) -> list[DailyRate]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND sk <= :up_to",
+            ExpressionAttributeValues={":pk": {"S": f"RATE#{currency}"}, ":up_to": {"S": up_to.isoformat()}},
+            ScanIndexForward=False,
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [_rate_from(currency, item) for item in items[:limit]]
+
+    def history(self, currency: str, start: date, end: date) -> list[DailyRate]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"RATE#{currency}"},
+                ":start": {"S": start.isoformat()},
+                ":end": {"S": end.isoformat()},
+            },
+        )
+        return [_rate_from(currency, item) for item in items]
+
+    def ticker(self) -> dict[str, TickerEntry]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "TICKER"}}
+        )
+        entries = {}
+        for item in items:
+            currency = item["sk"]
+            previous = _rate_from(currency, item, "previous_") if "previous_date" in item else None
+            entries[currency] = TickerEntry(
+                current=_rate_from(currency, item),
+                previous=previous,
+                stale=bool(item.get("stale", False)),
+                stale_reason=item.get("stale_reason"),
+            )
+        return entries
+
+    def put_ticker_entry(self, entry: TickerEntry, updated_at: datetime) -> None:
+        item: dict[str, Any] = {
+            "pk": "TICKER",
+            "sk": entry.current.currency,
+            **_rate_attributes(entry.current),
+            "stale": entry.stale,
+            "updated_at": updated_at.isoformat(),
+        }
+        if entry.previous is not None:
+            item.update(_rate_attributes(entry.previous, "previous_"))
+        if entry.stale_reason:
+            item["stale_reason"] = entry.stale_reason
+        self._put(item)

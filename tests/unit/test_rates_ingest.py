@@ -1,0 +1,140 @@
+"""Choosing, checking and storing rates: fallback, plausibility, staleness and idempotency."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from steppewire.rates.feeds import FeedResult
+from steppewire.rates.ingest import Outcome, RatesIngestion
+from steppewire.rates.model import Quote, RateSheet
+from tests.fakes import InMemoryRatesRepository
+
+D1, D2 = date(2026, 11, 23), date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 15, 5, tzinfo=ZoneInfo("Asia/Almaty"))
+
+NATIONAL = {  # source: (base currency, local per USD)
+    "NBK": ("KZT", "472.31"),
+    "NBKR": ("KGS", "87.45"),
+    "NBT": ("TJS", "9.3288"),
+    "CBU": ("UZS", "12149.84"),
+    "CBT": ("TMT", "3.5"),
+}
+
+
+def national_sheet(source: str, on: date, local_per_usd: str | None = None) -> FeedResult:
+    base, value = NATIONAL[source]
+    quotes = {"USD": Quote("USD", Decimal(1), Decimal(local_per_usd or value))}
+    return FeedResult(source, f"https://{source.lower()}.example/{on}", sheet=RateSheet(source, base, on, quotes))
+
+
+def cbr_sheet(on: date, scale: Decimal = Decimal(1)) -> FeedResult:
+    """Bank of Russia quotes (RUB per nominal) consistent with NATIONAL, times `scale` for the local ones."""
+    rub_per_usd = Decimal("81.0517")
+    quotes = {"USD": Quote("USD", Decimal(1), rub_per_usd)}
+    for currency, local in (NATIONAL[s] for s in NATIONAL):
+        nominal = Decimal(100)
+        quotes[currency] = Quote(currency, nominal, (rub_per_usd / Decimal(local) * nominal * scale).quantize(Decimal("0.0001")))
+    return FeedResult("CBR", "https://cbr.example", sheet=RateSheet("CBR", "RUB", on, quotes))
+
+
+def failed(source: str, error: str = "HTTP 500") -> FeedResult:
+    return FeedResult(source, f"https://{source.lower()}.example", error=error)
+
+
+def all_sources(on: date, **overrides: FeedResult) -> dict[str, FeedResult]:
+    sources = {s: national_sheet(s, on) for s in NATIONAL} | {"CBR": cbr_sheet(on)}
+    return sources | overrides
+
+
+def test_every_currency_is_stored_from_its_national_bank() -> None:
+    repo = InMemoryRatesRepository()
+    report = RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
+    assert {c: r.outcome for c, r in report.currencies.items()} == dict.fromkeys(
+        ["KGS", "KZT", "TJS", "UZS", "TMT"], Outcome.STORED
+    )
+    assert repo.rates[("UZS", D2)].local_per_usd == Decimal("12149.84")
+    assert repo.rates[("UZS", D2)].source == "CBU"
+    assert repo.entries["UZS"].current.usd_per_unit == Decimal("0.000082305611")
+
+
+def test_failed_primary_falls_back_to_bank_of_russia_cross_and_names_it() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2, NBKR=failed("NBKR", "unreachable (timed out)")), backfill=False)
+    kgs = repo.rates[("KGS", D2)]
+    assert kgs.source == "CBR"
+    assert abs(kgs.local_per_usd - Decimal("87.45")) < Decimal("0.01")
+    assert repo.entries["KZT"].current.source == "NBK"  # the others are untouched by NBKR's failure
+
+
+def test_tmt_uses_the_peg_only_when_cbt_and_cbr_both_fail() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2, CBT=failed("CBT"), CBR=failed("CBR")), backfill=False)
+    tmt = repo.entries["TMT"].current
+    assert (tmt.source, tmt.peg, tmt.local_per_usd) == ("PEG", True, Decimal("3.5"))
+
+
+def test_disagreement_with_cross_check_keeps_previous_rate_flagged_stale() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D1, all_sources(D1), backfill=False)
+    # NBT publishes 10.5 TJS per USD (+12.5 %) while the Bank of Russia cross still says 9.33
+    sources = all_sources(D2, NBT=national_sheet("NBT", D2, "10.5"))
+    report = RatesIngestion(repo, NOW).run(D2, sources, backfill=False)
+    assert report.currencies["TJS"].outcome is Outcome.REJECTED
+    assert "CBR cross" in report.currencies["TJS"].detail
+    assert ("TJS", D2) not in repo.rates
+    entry = repo.entries["TJS"]
+    assert (entry.current.effective_date, entry.stale) == (D1, True)
+    assert entry.stale_reason and "10.5" in entry.stale_reason
+
+
+def test_jump_beyond_daily_bound_is_rejected_even_from_the_fallback() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D1, all_sources(D1), backfill=False)
+    sources = all_sources(D2, CBU=failed("CBU"), CBR=cbr_sheet(D2, scale=Decimal("0.5")))
+    report = RatesIngestion(repo, NOW).run(D2, sources, backfill=False)
+    assert report.currencies["UZS"].outcome is Outcome.REJECTED
+    assert "move" in report.currencies["UZS"].detail
+    assert repo.entries["UZS"].stale
+
+
+def test_second_run_for_the_same_date_writes_nothing() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
+    writes = repo.writes
+    report = RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
+    assert repo.writes == writes
+    assert {r.outcome for r in report.currencies.values()} == {Outcome.UNCHANGED}
+
+
+def test_fallback_never_overwrites_a_national_rate_of_the_same_date() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2, NBKR=failed("NBKR")), backfill=False)
+    assert repo.rates[("KGS", D2)].source == "NBKR"
+
+
+def test_ticker_change_is_against_the_previous_stored_date() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D1, all_sources(D1, NBK=national_sheet("NBK", D1, "478.77")), backfill=True)
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2, NBK=national_sheet("NBK", D2, "475.09")), backfill=False)
+    kzt = repo.entries["KZT"]
+    assert kzt.previous is not None and kzt.previous.effective_date == D1
+    assert str(kzt.change_pct) == "0.77"
+    kgs = repo.entries["KGS"]
+    assert str(kgs.change_pct) == "0.00" and str(kgs.change) == "0"
+
+
+def test_rate_dated_tomorrow_is_stored_but_not_shown_until_its_day() -> None:
+    repo = InMemoryRatesRepository()
+    tomorrow = date(2026, 11, 25)
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2, NBKR=national_sheet("NBKR", tomorrow, "87.50")), backfill=False)
+    assert ("KGS", tomorrow) in repo.rates
+    assert repo.entries["KGS"].current.effective_date == D2
+
+
+def test_backfill_does_not_mark_the_live_ticker_stale() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
+    RatesIngestion(repo, NOW).run(D1, all_sources(D1, NBT=failed("NBT"), CBR=failed("CBR")), backfill=True)
+    assert not repo.entries["TJS"].stale
