@@ -1,0 +1,72 @@
+# Everything bootstraps itself: a fresh machine needs only Python 3.11, pip, git and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM := .sam/bin/sam
+export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/local:$(CURDIR)
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: run test lint typecheck template-check build unit integration openapi bench invoke deploy clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+# SAM CLI lives in its own environment: it pins boto3 and must not shape the runtime's dependencies.
+$(SAM): $(UV) tools/sam-requirements.lock
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .sam
+	$(UV) pip install --quiet --python .sam/bin/python -r tools/sam-requirements.lock
+	touch $@
+
+## make run: the whole system locally (embedded AWS on :5000, API on http://127.0.0.1:3000)
+run: $(VENV)/.synced
+	$(PY) -m steppewire_local run
+
+## make test: lint, types, template checks, sam build, unit and integration tests
+test: lint typecheck template-check build
+	$(PY) -m pytest
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.synced
+	$(VENV)/bin/mypy
+
+template-check: $(VENV)/.synced $(SAM)
+	$(VENV)/bin/cfn-lint template.yaml
+	AWS_EC2_METADATA_DISABLED=true $(SAM) validate --lint --template template.yaml
+
+build: $(SAM)
+	$(SAM) build --template template.yaml --build-dir .aws-sam/build
+
+unit: $(VENV)/.synced
+	$(PY) -m pytest tests/unit
+
+integration: $(VENV)/.synced
+	$(PY) -m pytest tests/integration
+
+## make openapi: regenerate the committed OpenAPI document from the routes
+openapi: $(VENV)/.synced
+	$(PY) tools/export_openapi.py
+
+## make bench: cold starts (and later search costs), as ratios against baselines measured in the same run
+bench: $(VENV)/.synced
+	$(PY) bench/run.py
+
+## make invoke FUNCTION=<LogicalId> EVENT=<file.json>: invoke one function against the running stack
+invoke: $(VENV)/.synced
+	$(PY) -m steppewire_local invoke $(FUNCTION) $(EVENT)
+
+deploy: build
+	$(SAM) deploy --guided --template-file .aws-sam/build/template.yaml
+
+clean:
+	rm -rf .venv .tools .sam .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache
