@@ -32,5 +32,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name="SourceFailed" if result.error else "SourceSucceeded", unit=MetricUnit.Count, value=1)
     for currency, outcome in report.currencies.items():
         metrics.add_metric(name=f"Rate{outcome.outcome.value.title()}", unit=MetricUnit.Count, value=1)
-        logger.info("currency outcome", extra={"currency": currency, "outcome": outcome.outcome, "detail": outcome.detail})
+        logger.info(
+            "currency outcome",
+            extra={"currency": currency, "outcome": outcome.outcome, "detail": outcome.detail},
+        )
     return report.as_dict()

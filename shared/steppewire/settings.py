@@ -34,4 +34,4 @@ class RatesSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_rates_settings() -> RatesSettings:
-    return RatesSettings()  # type: ignore[call-arg]  # values come from the environment
+    return RatesSettings()

@@ -33,7 +33,9 @@ def cbr_sheet(on: date, scale: Decimal = Decimal(1)) -> FeedResult:
     quotes = {"USD": Quote("USD", Decimal(1), rub_per_usd)}
     for currency, local in (NATIONAL[s] for s in NATIONAL):
         nominal = Decimal(100)
-        quotes[currency] = Quote(currency, nominal, (rub_per_usd / Decimal(local) * nominal * scale).quantize(Decimal("0.0001")))
+        quotes[currency] = Quote(
+            currency, nominal, (rub_per_usd / Decimal(local) * nominal * scale).quantize(Decimal("0.0001"))
+        )
     return FeedResult("CBR", "https://cbr.example", sheet=RateSheet("CBR", "RUB", on, quotes))
 
 

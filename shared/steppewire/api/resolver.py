@@ -12,7 +12,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-
 OPENAPI_TITLE = "Steppe Wire API"
 OPENAPI_VERSION = "1.0.0"
 

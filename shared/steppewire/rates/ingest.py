@@ -30,7 +30,11 @@ FALLBACK_SOURCE = "CBR"
 TMT_PEG = Decimal("3.5")
 PEG_SOURCE = "PEG"
 # Preference when two sources give a rate for the same currency and date.
-SOURCE_PREFERENCE: Mapping[str, int] = {**{s: 3 for s in PRIMARY_SOURCE.values()}, FALLBACK_SOURCE: 2, PEG_SOURCE: 1}
+SOURCE_PREFERENCE: Mapping[str, int] = {
+    **dict.fromkeys(PRIMARY_SOURCE.values(), 3),
+    FALLBACK_SOURCE: 2,
+    PEG_SOURCE: 1,
+}
 
 CROSS_CHECK_TOLERANCE = Decimal("0.05")  # CBR crosses run through RUB and may be a business day apart
 MAX_DAILY_MOVE = Decimal("0.20")  # beyond the steepest official devaluation in the region since 2015

@@ -68,9 +68,7 @@ class DynamoRatesRepository:
         self._table = table_name
 
     def _put(self, item: Mapping[str, Any]) -> None:
-        self._client.put_item(
-            TableName=self._table, Item={k: _serializer.serialize(v) for k, v in item.items()}
-        )
+        self._client.put_item(TableName=self._table, Item={k: _serializer.serialize(v) for k, v in item.items()})
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -125,9 +123,7 @@ class DynamoRatesRepository:
         return [_rate_from(currency, item) for item in items]
 
     def ticker(self) -> dict[str, TickerEntry]:
-        items = self._query(
-            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "TICKER"}}
-        )
+        items = self._query(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "TICKER"}})
         entries = {}
         for item in items:
             currency = item["sk"]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import datetime as dt
 from functools import lru_cache
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -13,13 +12,12 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text
-from steppewire.rates.model import TICKER_CURRENCIES
+from steppewire.rates.model import RATES_TIMEZONE, TICKER_CURRENCIES
 from steppewire.rates.repository import DynamoRatesRepository, RatesRepository
 from steppewire.rates.ticker import DailyRate, TickerEntry
 from steppewire.settings import get_rates_settings
 
 router = APIGatewayRouter()
-RATES_TIMEZONE = ZoneInfo("Asia/Almaty")
 MAX_HISTORY_DAYS = 366
 DEFAULT_HISTORY_DAYS = 30
 
@@ -31,8 +29,8 @@ class TickerItem(BaseModel):
     local_per_usd: str = Field(description="The source's quote: units of the currency per USD", examples=["87.45"])
     change: str | None = Field(description="Absolute change of `rate` since previous_date")
     change_pct: str | None = Field(description="Percent change since previous_date, half-even, 2 places")
-    date: date
-    previous_date: date | None
+    date: dt.date
+    previous_date: dt.date | None
     source: str = Field(description="NBK, NBKR, NBT, CBU, CBT, CBR (cross through RUB) or PEG")
     peg: bool = Field(description="True when the value is the official peg, not a published rate")
     stale: bool = Field(description="True when the latest run could not confirm this rate")
@@ -45,7 +43,7 @@ class Ticker(BaseModel):
 
 
 class HistoryPoint(BaseModel):
-    date: date
+    date: dt.date
     rate: str
     local_per_usd: str
     source: str
@@ -55,8 +53,8 @@ class HistoryPoint(BaseModel):
 class History(BaseModel):
     pair: str
     currency: str
-    from_date: date = Field(serialization_alias="from")
-    to_date: date = Field(serialization_alias="to")
+    from_date: dt.date = Field(serialization_alias="from")
+    to_date: dt.date = Field(serialization_alias="to")
     items: list[HistoryPoint]
 
 
@@ -102,14 +100,16 @@ def get_ticker() -> Ticker:
 @router.get("/rates/<currency>/history", summary="Stored daily rates of one currency", tags=["rates"])
 def get_history(
     currency: Annotated[str, Path(description="KGS, KZT, TJS, UZS or TMT", max_length=8)],
-    from_date: Annotated[date | None, Query(alias="from", description="First date (default: 30 days before `to`)")] = None,
-    to_date: Annotated[date | None, Query(alias="to", description="Last date (default: today, Asia/Almaty)")] = None,
+    from_date: Annotated[
+        dt.date | None, Query(alias="from", description="First date (default: 30 days before `to`)")
+    ] = None,
+    to_date: Annotated[dt.date | None, Query(alias="to", description="Last date (default: today, Asia/Almaty)")] = None,
 ) -> History:
     code = currency.upper()
     if code not in TICKER_CURRENCIES:
         raise NotFound(f"Unknown currency '{currency}': the ticker covers {', '.join(TICKER_CURRENCIES)}")
-    end = to_date or datetime.now(RATES_TIMEZONE).date()
-    start = from_date or end - timedelta(days=DEFAULT_HISTORY_DAYS)
+    end = to_date or dt.datetime.now(RATES_TIMEZONE).date()
+    start = from_date or end - dt.timedelta(days=DEFAULT_HISTORY_DAYS)
     if start > end:
         raise BadRequest("from", f"'from' ({start}) is after 'to' ({end})")
     if (end - start).days >= MAX_HISTORY_DAYS:

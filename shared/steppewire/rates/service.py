@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import boto3
 
 from steppewire.rates.feeds import HttpGetter, fetch_all_feeds
 from steppewire.rates.ingest import IngestReport, RatesIngestion
+from steppewire.rates.model import RATES_TIMEZONE
 from steppewire.rates.repository import DynamoRatesRepository
 from steppewire.settings import get_rates_settings
-
-# The banks' calendar: "today" for a run means today in Almaty (UTC+5, as Dushanbe, Tashkent, Ashgabat).
-RATES_TIMEZONE = ZoneInfo("Asia/Almaty")
 
 
 def ingest_rates(requested: date | None) -> IngestReport:
