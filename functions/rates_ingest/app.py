@@ -3,7 +3,7 @@
 The schedule's Input is `{}` (today's rates) or `{"date": "YYYY-MM-DD"}` for a backfill.
 """
 
-from datetime import date
+import datetime as dt
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,7 +17,7 @@ from steppewire.rates.service import ingest_rates
 class IngestRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")  # a plain EventBridge scheduled event carries other fields
 
-    date: date | None = None
+    date: dt.date | None = None
 
 
 @logger.inject_lambda_context(log_event=True)
