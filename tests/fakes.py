@@ -13,9 +13,6 @@ class InMemoryRatesRepository:
         self.entries: dict[str, TickerEntry] = {}
         self.writes = 0
 
-    def get_rate(self, currency: str, on: date) -> DailyRate | None:
-        return self.rates.get((currency, on))
-
     def put_rate(self, rate: DailyRate, fetched_at: datetime) -> None:
         self.writes += 1
         self.rates[(rate.currency, rate.effective_date)] = rate

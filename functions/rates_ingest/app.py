@@ -3,29 +3,20 @@
 The schedule's Input is `{}` (today's rates) or `{"date": "YYYY-MM-DD"}` for a backfill.
 """
 
-import datetime as dt
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
 
 from steppewire.observability import logger, metrics, tracer
-from steppewire.rates.service import ingest_rates
-
-
-class IngestRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # a plain EventBridge scheduled event carries other fields
-
-    date: dt.date | None = None
+from steppewire.rates.service import ingest_rates, requested_date
 
 
 @logger.inject_lambda_context(log_event=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = IngestRequest.model_validate(event)
-    report = ingest_rates(request.date)
+    report = ingest_rates(requested_date(event))
     for source, result in report.sources.items():
         if result.error:
             logger.warning("rate source failed", extra={"source": source, "url": result.url, "error": result.error})
@@ -33,7 +24,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     for currency, outcome in report.currencies.items():
         metrics.add_metric(name=f"Rate{outcome.outcome.value.title()}", unit=MetricUnit.Count, value=1)
         logger.info(
-            "currency outcome",
-            extra={"currency": currency, "outcome": outcome.outcome, "detail": outcome.detail},
+            "currency outcome", extra={"currency": currency, "outcome": outcome.outcome, "detail": outcome.detail}
         )
     return report.as_dict()

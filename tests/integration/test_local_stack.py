@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from steppewire_local import LocalStack, next_fire_time
 from steppewire_local.cli import parse_parameter_overrides
@@ -34,16 +33,6 @@ pytestmark = pytest.mark.integration
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOY_TEMPLATE = REPO_ROOT / "tests" / "fixtures" / "stack" / "template.yaml"
 ALMATY = ZoneInfo("Asia/Almaty")
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # A developer's running local stack (or profile) must not leak into the mocked tests.
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
 
 
 @pytest.fixture

@@ -4,9 +4,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from steppewire.rates.feeds import FeedResult
 from steppewire.rates.ingest import Outcome, RatesIngestion
 from steppewire.rates.model import Quote, RateSheet
+from steppewire.rates.service import requested_date
 from tests.fakes import InMemoryRatesRepository
 
 D1, D2 = date(2026, 11, 23), date(2026, 11, 24)
@@ -140,3 +143,17 @@ def test_backfill_does_not_mark_the_live_ticker_stale() -> None:
     RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
     RatesIngestion(repo, NOW).run(D1, all_sources(D1, NBT=failed("NBT"), CBR=failed("CBR")), backfill=True)
     assert not repo.entries["TJS"].stale
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [({}, None), ({"date": "2026-11-23"}, D1), ({"detail-type": "Scheduled Event", "detail": {}}, None)],
+)
+def test_backfill_date_comes_from_the_schedule_input(event: dict[str, object], expected: date | None) -> None:
+    assert requested_date(event) == expected
+
+
+@pytest.mark.parametrize("bad", ["2025-02-30", "23.11.2026", "yesterday", 20261123])
+def test_a_bad_backfill_date_is_refused_by_name(bad: object) -> None:
+    with pytest.raises(ValueError, match="event field 'date'"):
+        requested_date({"date": bad})

@@ -14,8 +14,9 @@ Rules, in order, for each currency:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -147,8 +148,7 @@ class RatesIngestion:
         self._repo = repository
         self._now = clock
 
-    def _store(self, rate: DailyRate) -> Outcome:
-        existing = self._repo.get_rate(rate.currency, rate.effective_date)
+    def _store(self, rate: DailyRate, existing: DailyRate | None) -> Outcome:
         if existing is not None and (
             SOURCE_PREFERENCE[existing.source] > SOURCE_PREFERENCE[rate.source]
             or (existing.source == rate.source and existing.local_per_usd == rate.local_per_usd)
@@ -165,30 +165,51 @@ class RatesIngestion:
         chosen = candidates[0]
         cross = sheets.get(FALLBACK_SOURCE)
         cross_check = fallback_cross_rate(currency, cross) if cross and not chosen.peg else None
-        previous = self._repo.latest_rates(currency, chosen.effective_date - timedelta(days=1), 1)
-        problem = implausibility(chosen, cross_check, previous[0] if previous else None)
+        # One read gives both the rate already stored for that date (if any) and the one before it.
+        stored = self._repo.latest_rates(currency, chosen.effective_date, 2)
+        existing = stored[0] if stored and stored[0].effective_date == chosen.effective_date else None
+        previous = next((rate for rate in stored if rate.effective_date < chosen.effective_date), None)
+        problem = implausibility(chosen, cross_check, previous)
         if problem:
             return CurrencyReport(currency, Outcome.REJECTED, problem, chosen)
-        outcome = self._store(chosen)
+        outcome = self._store(chosen, existing)
         return CurrencyReport(currency, outcome, f"from {chosen.source}", chosen)
 
-    def _refresh_ticker(self, today: date, reports: Mapping[str, CurrencyReport], mark_stale: bool) -> None:
-        shown = self._repo.ticker()
-        for currency in TICKER_CURRENCIES:
-            latest = self._repo.latest_rates(currency, today, 2)
-            if not latest:
-                continue
-            old = shown.get(currency)
-            entry = TickerEntry(current=latest[0], previous=latest[1] if len(latest) > 1 else None)
-            if mark_stale and reports[currency].outcome in (Outcome.REJECTED, Outcome.UNAVAILABLE):
-                entry = replace(entry, stale=True, stale_reason=reports[currency].detail)
-            elif not mark_stale and old is not None:
-                entry = replace(entry, stale=old.stale, stale_reason=old.stale_reason)
-            if entry != old:
-                self._repo.put_ticker_entry(entry, self._now)
+    def _refresh_ticker_entry(self, report: CurrencyReport, shown: TickerEntry | None, mark_stale: bool) -> None:
+        latest = self._repo.latest_rates(report.currency, self._now.date(), 2)
+        if not latest:
+            return
+        entry = TickerEntry(current=latest[0], previous=latest[1] if len(latest) > 1 else None)
+        if mark_stale and report.outcome in (Outcome.REJECTED, Outcome.UNAVAILABLE):
+            entry = replace(entry, stale=True, stale_reason=report.detail)
+        elif not mark_stale and shown is not None:
+            entry = replace(entry, stale=shown.stale, stale_reason=shown.stale_reason)
+        if entry != shown:
+            self._repo.put_ticker_entry(entry, self._now)
+
+    def _ingest_and_show(
+        self,
+        currency: str,
+        requested: date,
+        sources: Mapping[str, FeedResult],
+        shown: TickerEntry | None,
+        backfill: bool,
+    ) -> CurrencyReport:
+        report = self._ingest_currency(currency, requested, sources)
+        self._refresh_ticker_entry(report, shown, mark_stale=not backfill)
+        return report
 
     def run(self, requested: date, sources: Mapping[str, FeedResult], *, backfill: bool) -> IngestReport:
-        """Store what the feeds say for `requested`; a backfill leaves the live ticker's stale flags alone."""
-        reports = {cur: self._ingest_currency(cur, requested, sources) for cur in TICKER_CURRENCIES}
-        self._refresh_ticker(self._now.date(), reports, mark_stale=not backfill)
+        """Store what the feeds say for `requested`; a backfill leaves the live ticker's stale flags alone.
+
+        Currencies are independent, so they go concurrently: a run costs the latency of one currency's
+        few round trips, not five times that.
+        """
+        shown = self._repo.ticker()
+        with ThreadPoolExecutor(max_workers=len(TICKER_CURRENCIES)) as pool:
+            futures = {
+                cur: pool.submit(self._ingest_and_show, cur, requested, sources, shown.get(cur), backfill)
+                for cur in TICKER_CURRENCIES
+            }
+            reports = {cur: future.result() for cur, future in futures.items()}
         return IngestReport(requested, sources, reports)

@@ -3,8 +3,8 @@
 Table layout (one table, string keys `pk`/`sk`, no Scan anywhere):
   pk `RATE#<CUR>`  sk `<YYYY-MM-DD>`   one item per currency and effective date (history, change base)
   pk `TICKER`      sk `<CUR>`          the ticker entry: latest rate, the one before, stale flag
-Access patterns: history = Query on `RATE#<CUR>` between two dates; previous rate = the same Query,
-newest first, Limit 1; ticker = one Query on `TICKER`.
+Access patterns: history = Query on `RATE#<CUR>` between two dates; "the rate of a date and the one
+before it" = the same Query, newest first, up to that date, Limit 2; ticker = one Query on `TICKER`.
 """
 
 from __future__ import annotations
@@ -14,20 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
+from steppewire.dynamo_items import from_item, to_item
 from steppewire.rates.ticker import DailyRate, TickerEntry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
 
 class RatesRepository(Protocol):
-    def get_rate(self, currency: str, on: date) -> DailyRate | None: ...
-
     def put_rate(self, rate: DailyRate, fetched_at: datetime) -> None: ...
 
     def latest_rates(self, currency: str, up_to: date, limit: int) -> list[DailyRate]:
@@ -46,7 +40,8 @@ class RatesRepository(Protocol):
 def _rate_attributes(rate: DailyRate, prefix: str = "") -> dict[str, Any]:
     return {
         f"{prefix}date": rate.effective_date.isoformat(),
-        f"{prefix}local_per_usd": rate.local_per_usd,
+        # DynamoDB trims trailing zeros of numbers (87.4500 -> 87.45); do it here so every store agrees.
+        f"{prefix}local_per_usd": rate.local_per_usd.normalize(),
         f"{prefix}source": rate.source,
         f"{prefix}peg": rate.peg,
     }
@@ -68,27 +63,16 @@ class DynamoRatesRepository:
         self._table = table_name
 
     def _put(self, item: Mapping[str, Any]) -> None:
-        self._client.put_item(TableName=self._table, Item={k: _serializer.serialize(v) for k, v in item.items()})
+        self._client.put_item(TableName=self._table, Item=to_item(item))
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         while True:
             page = self._client.query(TableName=self._table, **kwargs)
-            items += [{k: _deserializer.deserialize(v) for k, v in i.items()} for i in page["Items"]]
+            items += [from_item(item) for item in page["Items"]]
             if "LastEvaluatedKey" not in page or ("Limit" in kwargs and len(items) >= kwargs["Limit"]):
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def get_rate(self, currency: str, on: date) -> DailyRate | None:
-        found = self._client.get_item(
-            TableName=self._table,
-            Key={"pk": {"S": f"RATE#{currency}"}, "sk": {"S": on.isoformat()}},
-            ConsistentRead=True,
-        )
-        if "Item" not in found:
-            return None
-        item = {k: _deserializer.deserialize(v) for k, v in found["Item"].items()}
-        return _rate_from(currency, item)
 
     def put_rate(self, rate: DailyRate, fetched_at: datetime) -> None:
         self._put(

@@ -6,12 +6,12 @@ import datetime as dt
 from functools import lru_cache
 from typing import Annotated
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text
+from steppewire.aws import dynamodb_client
 from steppewire.rates.model import RATES_TIMEZONE, TICKER_CURRENCIES
 from steppewire.rates.repository import DynamoRatesRepository, RatesRepository
 from steppewire.rates.ticker import DailyRate, TickerEntry
@@ -60,7 +60,7 @@ class History(BaseModel):
 
 @lru_cache(maxsize=1)
 def rates_repository() -> RatesRepository:
-    return DynamoRatesRepository(boto3.client("dynamodb"), get_rates_settings().rates_table_name)
+    return DynamoRatesRepository(dynamodb_client(), get_rates_settings().rates_table_name)
 
 
 def _ticker_item(entry: TickerEntry) -> TickerItem:

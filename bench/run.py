@@ -1,0 +1,133 @@
+"""`make bench`: what Lambda users pay for on every cold start, measured against baselines in the same run.
+
+For each function with a sample event, a fresh interpreter imports its handler and invokes it once on
+that event (against the embedded AWS and the recorded rate feeds, so no network), beside two
+yardsticks measured in the same loop: a bare `import boto3`, and a minimal Powertools handler of the
+same kind (Logger, Tracer, Metrics and a validating resolver for API functions; the SAM `hello-pt`
+shape). Reported as medians and ratios; the last line is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from moto.server import ThreadedMotoServer
+
+from steppewire_local import LocalStack
+from steppewire_local.recorded_feeds import RecordedRatesFeeds
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+TARGET_RATIO = 1.2
+
+
+@dataclass(frozen=True)
+class Subject:
+    function: str  # logical id in template.yaml
+    event: str  # file under events/
+    twin: str  # module of the minimal Powertools handler of the same kind
+
+
+SUBJECTS = (
+    Subject("RatesApiFunction", "events/rates_api_ticker.json", "bench.twins.api_twin"),
+    Subject("RatesIngestFunction", "events/rates_ingest_scheduled.json", "bench.twins.schedule_twin"),
+)
+
+
+def cold_start(module: str, event: str, env: Mapping[str, str]) -> float:
+    """Milliseconds from the first import to the end of the first invocation, in a fresh interpreter."""
+    child = [sys.executable, str(ROOT / "bench" / "cold_start_child.py"), module, event]
+    done = subprocess.run(child, env=dict(env), cwd=ROOT, capture_output=True, text=True, check=False)
+    line = next((row for row in done.stdout.splitlines() if row.startswith("BENCH ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"{module} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    timings = json.loads(line.removeprefix("BENCH "))
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"  {module}: import {timings['import_ms']:.0f} ms, first invocation {timings['invoke_ms']:.0f} ms")
+    return float(timings["import_ms"] + timings["invoke_ms"])
+
+
+def lambda_like_env(stack: LocalStack, function: str, endpoint: str) -> dict[str, str]:
+    spec = stack.function(function)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("POWERTOOLS_", "RATES_"))}
+    env |= spec.environment | {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": spec.region,
+        "AWS_REGION": spec.region,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+        "LAMBDA_TASK_ROOT": str(ROOT),  # Powertools' Tracer behaves as in Lambda (no daemon: segments dropped)
+        "PYTHONPATH": os.pathsep.join([*spec.layer_paths, str(ROOT)]),
+    }
+    return env
+
+
+def main() -> None:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per DynamoDB call is noise
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ |= {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    feeds = RecordedRatesFeeds(live=False)
+    try:
+        stack = LocalStack.create(ROOT / "template.yaml", parameters=feeds.parameter_overrides())
+        stack.deploy()
+        feeds.before_start(stack)  # the ticker has data, so the API's first call does real work
+        results = measure(stack, endpoint)
+    finally:
+        feeds.stop()
+        server.stop()
+    report(results)
+
+
+def measure(stack: LocalStack, endpoint: str) -> dict[str, dict[str, float]]:
+    samples: dict[str, dict[str, list[float]]] = {
+        s.function: {"handler": [], "twin": [], "boto3": []} for s in SUBJECTS
+    }
+    for _ in range(RUNS):  # interleaved, so drift on a shared machine hits every series alike
+        for subject in SUBJECTS:
+            env = lambda_like_env(stack, subject.function, endpoint)
+            spec = stack.function(subject.function)
+            samples[subject.function]["handler"].append(cold_start(spec.module, subject.event, env))
+            samples[subject.function]["twin"].append(cold_start(subject.twin, subject.event, env))
+            samples[subject.function]["boto3"].append(cold_start("-", "-", env))
+    return {
+        function: {name: statistics.median(values) for name, values in series.items()}
+        for function, series in samples.items()
+    }
+
+
+def report(results: dict[str, dict[str, float]]) -> None:
+    print(f"Cold start: import + first invocation in a fresh interpreter, median of {RUNS} runs (ms)")
+    print(f"{'function':<22}{'handler':>10}{'PT twin':>10}{'boto3':>10}{'handler/twin':>14}{'target':>9}")
+    figures: dict[str, dict[str, float | bool]] = {}
+    for function, medians in results.items():
+        ratio = medians["handler"] / medians["twin"]
+        ok = ratio <= TARGET_RATIO
+        print(
+            f"{function:<22}{medians['handler']:>10.0f}{medians['twin']:>10.0f}{medians['boto3']:>10.0f}"
+            f"{ratio:>14.2f}{'ok' if ok else 'OVER':>9}"
+        )
+        figures[function] = {
+            "handler_ms": round(medians["handler"], 1),
+            "twin_ms": round(medians["twin"], 1),
+            "boto3_import_ms": round(medians["boto3"], 1),
+            "handler_over_twin": round(ratio, 3),
+            "within_target": ok,
+        }
+    print(json.dumps({"cold_start": figures, "runs": RUNS, "target_ratio": TARGET_RATIO}))
+
+
+if __name__ == "__main__":
+    main()
