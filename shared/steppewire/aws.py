@@ -14,6 +14,8 @@ import botocore.session
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 
 @cache
@@ -26,7 +28,17 @@ def dynamodb_client() -> DynamoDBClient:
     return cast("DynamoDBClient", _session().create_client("dynamodb"))
 
 
+@cache
+def s3_client() -> S3Client:
+    return cast("S3Client", _session().create_client("s3"))
+
+
+@cache
+def sqs_client() -> SQSClient:
+    return cast("SQSClient", _session().create_client("sqs"))
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests switch between moto contexts)."""
-    dynamodb_client.cache_clear()
-    _session.cache_clear()
+    for factory in (dynamodb_client, s3_client, sqs_client, _session):
+        factory.cache_clear()

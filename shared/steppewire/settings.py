@@ -65,3 +65,26 @@ class RatesSettings:
 @lru_cache(maxsize=1)
 def get_rates_settings() -> RatesSettings:
     return from_environment(RatesSettings)
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishSettings:
+    articles_table_name: str
+    articles_bucket_name: str
+    index_queue_url: str
+    idempotency_table_name: str
+
+
+@lru_cache(maxsize=1)
+def get_publish_settings() -> PublishSettings:
+    return from_environment(PublishSettings)
+
+
+@dataclasses.dataclass(frozen=True)
+class ArticlesApiSettings:
+    articles_table_name: str
+
+
+@lru_cache(maxsize=1)
+def get_articles_api_settings() -> ArticlesApiSettings:
+    return from_environment(ArticlesApiSettings)

@@ -117,6 +117,7 @@ class Article:
     """A checked article, ready to store. Every text field is plain text except `body_html`."""
 
     slug: str
+    slug_from_title: bool  # the editor gave none: an update keeps the stored slug even if the title changes
     title: str  # plain text
     published_at: datetime  # timezone-aware, UTC
     lang: Lang
@@ -284,6 +285,7 @@ def _build(fields: Mapping[Any, object], body: object) -> Article:
     paragraphs = [block.text for block in rendered.blocks if block.tag == "p"]
     return Article(
         slug=slug,
+        slug_from_title=_blank(fields.get("slug")),
         title=title,
         published_at=published_at,
         lang=lang or "en",

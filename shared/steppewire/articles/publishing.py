@@ -1,0 +1,256 @@
+"""From an S3 event about an editor's file to a published (or refused, or withdrawn) article.
+
+Editors have no tool but the bucket, so every outcome is written back next to their file as
+`reports/<path under incoming/>.json`. The rules:
+- a file's own faults are final: the report says what to fix, nothing is stored, the event is done;
+- anything else (throttling, timeouts, bugs) raises, so SQS retries and finally dead-letters it;
+- events about one file apply in S3's order (the object's sequencer): a late, older event is dropped;
+- the same bytes uploaded again change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from urllib.parse import unquote_plus
+
+from steppewire.articles.document import MAX_ARTICLE_BYTES, Article, ArticleRejected, Problem, parse_article
+from steppewire.articles.store import ArticleStore, OutOfOrder, SlugTaken, SourceState, StoredArticle, timestamp
+
+INCOMING_PREFIX = "incoming/"
+REPORTS_PREFIX = "reports/"
+MAX_TAGS = 20  # keeps a publish within one DynamoDB transaction (cards per tag, old and new)
+MAX_STORED_CHARS = 300_000  # rendered HTML plus plain text must fit a 400 KB DynamoDB item
+
+
+class Status(StrEnum):
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    UNPUBLISHED = "unpublished"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    bucket: str
+    key: str
+    removed: bool
+    size: int | None
+    version_id: str | None
+    sequencer: str | None
+    event_time: str
+
+    @property
+    def order(self) -> str:
+        """Comparable across events of one key. S3's sequencer is hex of varying length (compare as a
+        number); emulators that omit it fall back on the event time."""
+        if self.sequencer:
+            return f"S{int(self.sequencer, 16):040x}"
+        return f"T{self.event_time}"
+
+
+def object_events(message_body: str) -> list[ObjectEvent]:
+    """The S3 records of one SQS message. S3's test message (sent when notifications are configured)
+    has none; a body that is not an S3 notification at all is a poison message and raises."""
+    notification = json.loads(message_body)
+    if notification.get("Event") == "s3:TestEvent":
+        return []
+    events = []
+    for record in notification["Records"]:
+        s3 = record["s3"]
+        events.append(
+            ObjectEvent(
+                bucket=s3["bucket"]["name"],
+                key=unquote_plus(s3["object"]["key"]),  # S3 sends keys URL-encoded, spaces as '+'
+                removed=record["eventName"].startswith("ObjectRemoved"),
+                size=s3["object"].get("size"),
+                version_id=s3["object"].get("versionId"),
+                sequencer=s3["object"].get("sequencer"),
+                event_time=record["eventTime"],
+            )
+        )
+    return events
+
+
+@dataclass(frozen=True)
+class Report:
+    status: Status
+    source: str
+    slug: str | None = None
+    revision: int | None = None
+    published_at: str | None = None
+    errors: Sequence[Problem] = ()
+    warnings: Sequence[str] = ()
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"status": self.status.value, "source": self.source}
+        if self.slug:
+            document |= {"slug": self.slug, "revision": self.revision}
+        if self.slug and self.status in (Status.PUBLISHED, Status.UPDATED):
+            document |= {"url": f"/articles/{self.slug}", "published_at": self.published_at}
+        if self.errors:
+            document["errors"] = [{"field": p.field, "message": p.message} for p in self.errors]
+        if self.warnings:
+            document["warnings"] = list(self.warnings)
+        if self.notes:
+            document["notes"] = list(self.notes)
+        return document
+
+
+class ObjectStorage(Protocol):
+    def read(self, bucket: str, key: str, version_id: str | None) -> bytes | None:
+        """The object's bytes, or None when it is gone (a later delete event follows)."""
+        ...
+
+    def put_report(self, bucket: str, key: str, document: Mapping[str, Any]) -> None: ...
+
+
+class IndexFeed(Protocol):
+    def announce(self, action: str, slug: str, revision: int) -> None:
+        """Tell the search indexer that `slug` was published/updated ("upsert") or withdrawn ("delete")."""
+        ...
+
+
+def report_key(source_key: str) -> str:
+    return f"{REPORTS_PREFIX}{source_key.removeprefix(INCOMING_PREFIX)}.json"
+
+
+def _storage_limits(article: Article) -> list[Problem]:
+    problems = []
+    if len(article.tags) > MAX_TAGS:
+        problems.append(Problem("tags", f"{len(article.tags)} tags; at most {MAX_TAGS} are allowed"))
+    stored = len(article.body_html) + len(article.text)
+    if stored > MAX_STORED_CHARS:
+        problems.append(
+            Problem(
+                "body",
+                f"the article is too long to publish ({stored:,} characters once rendered; "
+                f"at most {MAX_STORED_CHARS:,}): split it into parts",
+            )
+        )
+    return problems
+
+
+class Publisher:
+    def __init__(
+        self, store: ArticleStore, storage: ObjectStorage, index: IndexFeed, clock: Callable[[], datetime]
+    ) -> None:
+        self._store = store
+        self._storage = storage
+        self._index = index
+        self._clock = clock
+
+    def handle(self, event: ObjectEvent) -> Report | None:
+        """Apply one event; returns the report written, or None when the event changed nothing."""
+        if not event.key.startswith(INCOMING_PREFIX) or event.key.endswith("/"):
+            return None
+        report = self._unpublish(event) if event.removed else self._publish(event)
+        if report is not None:
+            self._storage.put_report(event.bucket, report_key(event.key), report.as_dict())
+        return report
+
+    def _source(self, event: ObjectEvent) -> str:
+        return f"s3://{event.bucket}/{event.key}"
+
+    def _published_report(self, event: ObjectEvent, stored: StoredArticle, warnings: Sequence[str]) -> Report:
+        published_at = str(stored.item["published_at"])
+        notes = []
+        if published_at > timestamp(self._clock()):
+            notes.append(f"scheduled: the article becomes visible at {published_at}")
+        return Report(
+            Status.PUBLISHED if stored.revision == 1 else Status.UPDATED,
+            self._source(event),
+            slug=stored.slug,
+            revision=stored.revision,
+            published_at=published_at,
+            warnings=warnings,
+            notes=notes,
+        )
+
+    def _publish(self, event: ObjectEvent) -> Report | None:
+        state = self._store.source_state(event.key)
+        if state is not None and state.order > event.order:
+            return None  # a newer version of this file was applied already
+        if state is not None and state.order == event.order:
+            # The same event again after a failure part-way: finish what it started (idempotently).
+            stored = self._store.article(state.slug) if state.slug else None
+            if stored is None:
+                return None
+            self._index.announce("upsert", stored.slug, stored.revision)
+            return self._published_report(event, stored, ())
+        if event.size is not None and event.size > MAX_ARTICLE_BYTES:
+            too_big = Problem(
+                "file", f"The file is {event.size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,} bytes (1 MiB)."
+            )
+            return self._rejected(event, [too_big], state)
+        data = self._storage.read(event.bucket, event.key, event.version_id)
+        if data is None:
+            return None
+        sha = hashlib.sha256(data).hexdigest()
+        previous = self._store.article(state.slug) if state is not None and state.slug else None
+        if previous is not None and state is not None and state.content_sha256 == sha:
+            self._index.announce("upsert", previous.slug, previous.revision)  # harmless if already indexed
+            return None
+        try:
+            article = parse_article(data, filename=event.key)
+            if problems := _storage_limits(article):
+                raise ArticleRejected(problems)
+        except ArticleRejected as rejection:
+            return self._rejected(event, rejection.problems, state)
+        # Without an explicit slug an update keeps the published one: a retitled story keeps its URL.
+        slug = previous.slug if previous is not None and article.slug_from_title else article.slug
+        try:
+            stored = self._store.save(
+                article,
+                slug=slug,
+                source_key=event.key,
+                order=event.order,
+                content_sha256=sha,
+                previous=previous,
+                now=self._clock(),
+            )
+        except SlugTaken as taken:
+            problem = Problem(
+                "slug",
+                f"'{taken.slug}' is already used by {taken.owner}; give this article "
+                "its own slug (e.g. add 'slug: a-different-slug' to the front matter)",
+            )
+            return self._rejected(event, [problem], state)
+        except OutOfOrder:
+            return None
+        if previous is not None and previous.slug != stored.slug:
+            self._index.announce("delete", previous.slug, previous.revision)
+        self._index.announce("upsert", stored.slug, stored.revision)
+        return self._published_report(event, stored, article.warnings)
+
+    def _rejected(self, event: ObjectEvent, problems: Sequence[Problem], state: SourceState | None) -> Report:
+        notes = []
+        if state is not None and state.slug:
+            notes.append(f"the previously published version stays online at /articles/{state.slug}")
+        return Report(Status.REJECTED, self._source(event), errors=problems, notes=notes)
+
+    def _unpublish(self, event: ObjectEvent) -> Report | None:
+        state = self._store.source_state(event.key)
+        if state is not None and state.order >= event.order:
+            return None
+        previous = self._store.article(state.slug) if state is not None and state.slug else None
+        try:
+            self._store.remove(source_key=event.key, order=event.order, previous=previous)
+        except OutOfOrder:
+            return None
+        if previous is None:
+            return Report(Status.UNPUBLISHED, self._source(event), notes=["nothing was published from this file"])
+        self._index.announce("delete", previous.slug, previous.revision)
+        return Report(
+            Status.UNPUBLISHED,
+            self._source(event),
+            slug=previous.slug,
+            revision=previous.revision,
+            published_at=str(previous.item["published_at"]),
+        )

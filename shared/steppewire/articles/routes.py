@@ -1,0 +1,113 @@
+"""HTTP routes of the articles API: the newest-first listing with filters, and one article by slug."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel, Field
+
+from steppewire.api.resolver import BadRequest, NotFound
+from steppewire.articles.store import ArticleStore, DynamoArticleStore, timestamp
+from steppewire.aws import dynamodb_client
+from steppewire.settings import get_articles_api_settings
+
+router = APIGatewayRouter()
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+# The listing partition is the most selective filter given; the others filter that partition.
+FACET_PRIORITY = ("tag", "category", "country", "lang")
+
+
+class ArticleCard(BaseModel):
+    slug: str
+    title: str
+    excerpt: str
+    published_at: str = Field(description="UTC, ISO 8601")
+    lang: Literal["en", "ru"]
+    category: str | None
+    tags: list[str]
+    country: str | None
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleCard]
+    limit: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+class ArticleView(ArticleCard):
+    summary: str | None
+    author: str | None
+    image: str | None
+    body_html: str = Field(description="Sanitized HTML")
+    revision: int
+    created_at: str
+    updated_at: str
+
+
+@lru_cache(maxsize=1)
+def article_store() -> ArticleStore:
+    return DynamoArticleStore(dynamodb_client(), get_articles_api_settings().articles_table_name)
+
+
+def _encode_cursor(facets: list[str], after: str) -> str:
+    raw = json.dumps({"facets": facets, "after": after}, ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, facets: list[str]) -> str:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        after, cursor_facets = decoded["after"], decoded["facets"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raise BadRequest("cursor", "'cursor' is not one this API gave out; start again without it") from error
+    if cursor_facets != facets or not isinstance(after, str):
+        raise BadRequest("cursor", "'cursor' belongs to a listing with other filters; start again without it")
+    return after
+
+
+def _card(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item.get(name) for name in ArticleCard.model_fields} | {"tags": item.get("tags") or []}
+
+
+@router.get("/articles", summary="Published articles, newest first", tags=["articles"])
+def list_articles(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size (1-{MAX_PAGE})")] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=2000, description="From the previous page")] = None,
+    lang: Annotated[Literal["en", "ru"] | None, Query()] = None,
+    category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    country: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+) -> ArticlePage:
+    given = {"tag": tag, "category": category, "country": country, "lang": lang}
+    facets = [f"{name}#{value.strip().casefold()}" for name in FACET_PRIORITY if (value := given[name])] or ["all"]
+    after = _decode_cursor(cursor, facets) if cursor else None
+    # Scheduled articles (dated in the future) stay out of every listing until their time.
+    now = timestamp(datetime.now(UTC)) + "#\uffff"
+    cards, last = article_store().listing(facets, before=now, limit=limit, start_after=after)
+    return ArticlePage(
+        items=[ArticleCard(**_card(card)) for card in cards],
+        limit=limit,
+        next_cursor=_encode_cursor(facets, last) if last else None,
+    )
+
+
+@router.get("/articles/<slug>", summary="One published article", tags=["articles"])
+def get_article(
+    slug: Annotated[str, Path(min_length=1, max_length=80, description="The article's slug")],
+) -> ArticleView:
+    stored = article_store().article(slug)
+    if stored is None or str(stored.item["published_at"]) > timestamp(datetime.now(UTC)):
+        raise NotFound(f"No published article '{slug}'")
+    item = dict(stored.item)
+    return ArticleView(
+        **_card(item),
+        **{name: item.get(name) for name in ArticleView.model_fields if name not in ArticleCard.model_fields},
+    )

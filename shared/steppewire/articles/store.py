@@ -1,0 +1,267 @@
+"""Where articles live. The publishing domain sees the Protocol; DynamoDB is one implementation.
+
+Table layout (string keys `pk`/`sk`; no Scan on any path):
+  `ARTICLE#<slug>` / `ARTICLE`    the full article (sanitized HTML, plain text, metadata, revision)
+  `SOURCE#<s3 key>` / `SOURCE`    which slug a file owns, the last applied event's order, content hash
+  `LIST#<facet>` / `<published>#<slug>`   one card per listing the article appears in: `all`,
+      `lang#en`, `category#economy`, `tag#elections`, `country#kazakhstan` (facet values lower-cased)
+Access patterns: one article = GetItem; a listing, newest first = Query on one `LIST#` partition,
+descending, with `sk` <= now (scheduled articles stay hidden until their time); other filters of the
+same request are a FilterExpression on that partition. Every publish, update or unpublish is one
+TransactWriteItems, so readers never see half an article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from steppewire.articles.document import Article
+from steppewire.dynamo_items import from_item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+CARD_FIELDS = ("slug", "title", "excerpt", "published_at", "lang", "category", "tags", "country")
+
+
+def timestamp(moment: datetime) -> str:
+    """Fixed-width UTC text, so that string order is time order in sort keys."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def listing_facets(article: Mapping[str, Any]) -> list[str]:
+    facets = ["all", f"lang#{article['lang']}"]
+    for name in ("category", "country"):
+        if article.get(name):
+            facets.append(f"{name}#{str(article[name]).casefold()}")
+    facets += [f"tag#{tag.casefold()}" for tag in article.get("tags") or ()]
+    return facets
+
+
+@dataclass(frozen=True)
+class SourceState:
+    slug: str | None  # None once unpublished
+    order: str
+    content_sha256: str | None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    item: Mapping[str, Any]
+
+    @property
+    def slug(self) -> str:
+        return str(self.item["slug"])
+
+    @property
+    def revision(self) -> int:
+        return int(self.item["revision"])
+
+
+class SlugTaken(Exception):
+    def __init__(self, slug: str, owner: str) -> None:
+        super().__init__(f"slug '{slug}' is already used by {owner}")
+        self.slug = slug
+        self.owner = owner
+
+
+class OutOfOrder(Exception):
+    """A newer event for the same file was applied already; this one must change nothing."""
+
+
+class ArticleStore(Protocol):
+    def source_state(self, source_key: str) -> SourceState | None: ...
+
+    def article(self, slug: str) -> StoredArticle | None: ...
+
+    def save(
+        self,
+        article: Article,
+        *,
+        slug: str,
+        source_key: str,
+        order: str,
+        content_sha256: str,
+        previous: StoredArticle | None,
+        now: datetime,
+    ) -> StoredArticle:
+        """Publish or replace; raises SlugTaken or OutOfOrder and then writes nothing."""
+        ...
+
+    def remove(self, *, source_key: str, order: str, previous: StoredArticle | None) -> None:
+        """Unpublish; raises OutOfOrder and then writes nothing."""
+        ...
+
+    def listing(
+        self, facets: Sequence[str], *, before: str, limit: int, start_after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Cards carrying every facet, newest first, sort key <= `before`; the page and, if more remain,
+        the sort key to continue after."""
+        ...
+
+
+def _article_item(
+    article: Article, slug: str, source_key: str, revision: int, sha: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "pk": f"ARTICLE#{slug}",
+        "sk": "ARTICLE",
+        "slug": slug,
+        "title": article.title,
+        "published_at": timestamp(article.published_at),
+        "lang": article.lang,
+        "author": article.author,
+        "category": article.category,
+        "tags": list(article.tags),
+        "country": article.country,
+        "summary": article.summary,
+        "image": article.image,
+        "body_html": article.body_html,
+        "excerpt": article.excerpt,
+        "text": article.text,
+        "revision": revision,
+        "source_key": source_key,
+        "content_sha256": sha,
+        "updated_at": timestamp(now),
+    }
+
+
+def _cards(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    sort_key = f"{item['published_at']}#{item['slug']}"
+    facets = listing_facets(item)
+    # Each card carries all its facets, so a second filter is one `contains` on the chosen partition.
+    card = {name: item.get(name) for name in CARD_FIELDS} | {"facets": facets}
+    return [{"pk": f"LIST#{facet}", "sk": sort_key, **card} for facet in facets]
+
+
+class DynamoArticleStore:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        found = self._client.get_item(TableName=self._table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True)
+        return from_item(found["Item"]) if "Item" in found else None
+
+    def source_state(self, source_key: str) -> SourceState | None:
+        item = self._get(f"SOURCE#{source_key}", "SOURCE")
+        if item is None:
+            return None
+        return SourceState(item.get("slug"), str(item["order"]), item.get("content_sha256"))
+
+    def article(self, slug: str) -> StoredArticle | None:
+        item = self._get(f"ARTICLE#{slug}", "ARTICLE")
+        return StoredArticle(item) if item else None
+
+    def _source_put(self, source_key: str, order: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item({"pk": f"SOURCE#{source_key}", "sk": "SOURCE", "order": order, **fields}),
+                "ConditionExpression": "attribute_not_exists(pk) OR #order < :order",
+                "ExpressionAttributeNames": {"#order": "order"},
+                "ExpressionAttributeValues": to_item({":order": order}),
+            }
+        }
+
+    def _deletes(self, item: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        if item is None:
+            return []
+        keys = [{"pk": card["pk"], "sk": card["sk"]} for card in _cards(item)]
+        keys.append({"pk": item["pk"], "sk": item["sk"]})
+        return [{"Delete": {"TableName": self._table, "Key": to_item(key)}} for key in keys]
+
+    def _transact(self, actions: Sequence[dict[str, Any]]) -> int | None:
+        """Runs the transaction; returns the index of the action whose condition failed, if one did."""
+        try:
+            self._client.transact_write_items(TransactItems=list(actions))  # type: ignore[arg-type]
+            return None
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])
+            failed = [i for i, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
+            if not failed:
+                raise  # conflicts and throttling are transient: the message is retried
+            return failed[0]
+
+    def save(
+        self,
+        article: Article,
+        *,
+        slug: str,
+        source_key: str,
+        order: str,
+        content_sha256: str,
+        previous: StoredArticle | None,
+        now: datetime,
+    ) -> StoredArticle:
+        revision = previous.revision + 1 if previous else 1
+        item = _article_item(article, slug, source_key, revision, content_sha256, now)
+        item["created_at"] = previous.item.get("created_at", item["updated_at"]) if previous else item["updated_at"]
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(item),
+                    # A slug belongs to one file: another file claiming it is refused, not merged.
+                    "ConditionExpression": "attribute_not_exists(pk) OR source_key = :source",
+                    "ExpressionAttributeValues": to_item({":source": source_key}),
+                }
+            },
+            self._source_put(source_key, order, {"slug": slug, "content_sha256": content_sha256}),
+        ]
+        old = previous.item if previous else None
+        new_keys = {(card["pk"], card["sk"]) for card in _cards(item)} | {(item["pk"], item["sk"])}
+        actions += [
+            delete
+            for delete in self._deletes(old)
+            if (delete["Delete"]["Key"]["pk"]["S"], delete["Delete"]["Key"]["sk"]["S"]) not in new_keys
+        ]
+        actions += [{"Put": {"TableName": self._table, "Item": to_item(card)}} for card in _cards(item)]
+        failed = self._transact(actions)
+        if failed == 0:
+            owner = self.article(slug)
+            raise SlugTaken(slug, str(owner.item["source_key"]) if owner else "another file")
+        if failed == 1:
+            raise OutOfOrder()
+        return StoredArticle(item)
+
+    def remove(self, *, source_key: str, order: str, previous: StoredArticle | None) -> None:
+        actions = [self._source_put(source_key, order, {"slug": None, "content_sha256": None})]
+        actions += self._deletes(previous.item if previous else None)
+        if self._transact(actions) is not None:
+            raise OutOfOrder()
+
+    def listing(
+        self, facets: Sequence[str], *, before: str, limit: int, start_after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        partition, *others = facets
+        values: dict[str, Any] = {":pk": f"LIST#{partition}", ":before": before}
+        values |= {f":f{index}": facet for index, facet in enumerate(others)}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk <= :before",
+            "ExpressionAttributeValues": to_item(values),
+            "ScanIndexForward": False,
+        }
+        if others:
+            request["FilterExpression"] = " AND ".join(f"contains(facets, :f{i})" for i in range(len(others)))
+        if start_after:
+            request["ExclusiveStartKey"] = to_item({"pk": f"LIST#{partition}", "sk": start_after})
+        cards: list[dict[str, Any]] = []
+        while True:
+            # One more than needed tells whether another page exists without a second read.
+            page = self._client.query(**request, Limit=limit + 1 - len(cards))
+            cards += [from_item(item) for item in page["Items"]]
+            if len(cards) > limit or "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        more = len(cards) > limit
+        cards = cards[:limit]
+        return cards, (str(cards[-1]["sk"]) if more and cards else None)
