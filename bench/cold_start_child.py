@@ -33,8 +33,11 @@ def main() -> None:
         module = __import__(module_name, fromlist=["lambda_handler"])
         imported = time.perf_counter()
         event = json.loads(Path(event_path).read_text())
-        module.lambda_handler(event, Context())
+        result = module.lambda_handler(event, Context())
         invoked = time.perf_counter()
+        # A first call that failed would measure an error path, not a cold start: the parent refuses it.
+        if isinstance(result, dict) and (result.get("batchItemFailures") or result.get("statusCode", 200) >= 400):
+            raise SystemExit(f"the first invocation failed: {json.dumps(result)[:500]}")
     timings = {"import_ms": (imported - started) * 1000, "invoke_ms": (invoked - imported) * 1000}
     sys.stderr.flush()
     print("BENCH " + json.dumps(timings))

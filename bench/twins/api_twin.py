@@ -19,6 +19,7 @@ class Hello(BaseModel):
 
 
 @app.get("/rates")
+@app.get("/articles")
 def hello() -> Hello:
     return Hello(message="hello world")
 

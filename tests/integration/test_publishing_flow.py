@@ -233,3 +233,14 @@ def test_listing_filters_and_cursor_pagination(stack: LocalStack) -> None:
     mixed = stack.api_request("GET", f"/articles?tag=water&cursor={first['next_cursor']}")
     assert mixed.status == 400 and "cursor" in mixed.json()["message"]
     assert stack.api_request("GET", "/articles?limit=500").status == 422
+
+
+def test_sample_events_drive_the_publish_function_as_sam_local_invoke_would(stack: LocalStack) -> None:
+    boto3.client("s3").put_object(Bucket=bucket(stack), Key="incoming/story.md", Body=story())
+    put_event = json.loads((ROOT / "events" / "publish_s3_put_via_sqs.json").read_text())
+    assert stack.invoke("PublishFunction", put_event) == {"batchItemFailures": []}
+    assert report(stack, "incoming/story.md")["status"] == "published"
+    boto3.client("s3").delete_object(Bucket=bucket(stack), Key="incoming/story.md")
+    delete_event = json.loads((ROOT / "events" / "publish_s3_delete_via_sqs.json").read_text())
+    assert stack.invoke("PublishFunction", delete_event) == {"batchItemFailures": []}
+    assert report(stack, "incoming/story.md")["status"] == "unpublished"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from steppewire.articles import MAX_ARTICLE_BYTES, Article, ArticleRejected, Problem, make_slug, parse_article
+from steppewire.articles.document import MAX_ARTICLE_BYTES, Article, ArticleRejected, Problem, make_slug, parse_article
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from steppewire.articles import MAX_ARTICLE_BYTES, ArticleRejected, Problem, parse_article
+from steppewire.articles.document import MAX_ARTICLE_BYTES, ArticleRejected, Problem, parse_article
 from tests.unit.test_article_document import article, fixture, rejected
 
 RUSSIAN = "---\ntitle: Тенге укрепился\ndate: 2025-03-07\nlang: ru\n---\n\nКурс тенге укрепился до 492,5 за доллар.\n"

@@ -1,21 +1,5 @@
-"""Articles as editors upload them: checked, made safe, and ready to store (see `document`)."""
+"""Articles: checked and made safe (`document`), stored (`store`), published from S3 (`publishing`), served (`routes`).
 
-from steppewire.articles.document import (
-    MAX_ARTICLE_BYTES,
-    NEWSROOM_TIMEZONE,
-    Article,
-    ArticleRejected,
-    Problem,
-    make_slug,
-    parse_article,
-)
-
-__all__ = [
-    "MAX_ARTICLE_BYTES",
-    "NEWSROOM_TIMEZONE",
-    "Article",
-    "ArticleRejected",
-    "Problem",
-    "make_slug",
-    "parse_article",
-]
+Nothing is imported here on purpose: the articles API must not pay at cold start for the Markdown,
+YAML and sanitizer libraries that only publishing uses.
+"""

@@ -18,12 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, NoReturn, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
-from charset_normalizer import from_bytes
 from markdown_it import MarkdownIt
-from pydantic import HttpUrl, TypeAdapter, ValidationError
 from slugify import slugify
 
 from steppewire.articles.sanitize import TextBlock, plain_text, sanitize_html, shorten, text_blocks
@@ -59,7 +58,6 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_EXAMPLE = "2025-03-07 or 2025-03-07T14:30:00+05:00"
 # Applied before transliteration: "Tokayev's" -> "tokayevs", not "tokayev-s"; text-unidecode drops Kazakh ә.
 _SLUG_REPLACEMENTS = (("'", ""), ("\u2019", ""), ("ә", "a"), ("Ә", "A"))
-_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 _YAML_HINT = "if a value contains ': ' or ' #', or starts with a quote, [, {, &, *, !, | or >, put it all in quotes"
 _UPLOAD_HINT = "upload the article as a Markdown (.md) or JSON text file saved as UTF-8"
 # The encodings an editor's files are likely to be in (charset-normalizer's codec names), as text editors
@@ -199,6 +197,9 @@ def _known_encoding(data: bytes) -> str | None:
     """The editor-facing name of the encoding charset-normalizer sees; None for an unlikely guess (a UTF-8
     file with one stray byte "looks like" Urdu cp1006). Equivalent guesses are all tried: cp1251 for the
     bytes that kz1048 and ptcp154 would also read."""
+    # Imported here: only a file that is not UTF-8 pays for the detector at cold start.
+    from charset_normalizer import from_bytes
+
     guess = from_bytes(data).best()
     candidates = guess.could_be_from_charset if guess else []
     return next((_ENCODING_NAMES[name] for name in candidates if name in _ENCODING_NAMES), None)
@@ -401,12 +402,15 @@ def _tags(value: object, field: str) -> tuple[str, ...]:
 
 
 def _image(value: object, field: str) -> str:
+    url = _text(value, field).strip()
     try:
-        return str(_HTTP_URL.validate_python(_text(value, field).strip()))
-    except ValidationError:
-        raise _Invalid(
-            f"{field} must be a web address starting with http:// or https://, not '{_shown(value)}'"
-        ) from None
+        parts = urlsplit(url)
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and url.isprintable()
+    except ValueError:  # e.g. an unbalanced [ in the host
+        valid = False
+    if not valid or any(char.isspace() for char in url):
+        raise _Invalid(f"{field} must be a web address starting with http:// or https://, not '{_shown(value)}'")
+    return url
 
 
 def _optional_text(value: object, field: str) -> str | None:

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from steppewire.articles.document import Article
 from steppewire.dynamo_items import from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from steppewire.articles.document import Article
 
 CARD_FIELDS = ("slug", "title", "excerpt", "published_at", "lang", "category", "tags", "country")
 
