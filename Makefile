@@ -15,6 +15,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
+# The plain AWS CLI (v1, from PyPI) for talking to the local stack; kept beside uv, away from boto3.
+AWS := .tools/bin/aws
+$(AWS): $(UV)
+	.tools/bin/pip install --quiet --disable-pip-version-check awscli==1.46.3
+
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --quiet
 	touch $@
@@ -26,7 +31,7 @@ $(SAM): $(UV) tools/sam-requirements.lock
 	touch $@
 
 ## make run: the whole system locally (embedded AWS on :5000, API on http://127.0.0.1:3000)
-run: $(VENV)/.synced
+run: $(VENV)/.synced $(AWS)
 	$(PY) -m steppewire_local run
 
 ## make test: lint, types, template checks, sam build, unit and integration tests
