@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/local:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint typecheck template-check build unit integration openapi bench invoke deploy clean
+.PHONY: run test lint typecheck template-check build unit integration openapi bench invoke reindex deploy clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -69,6 +69,10 @@ bench: $(VENV)/.synced
 ## make invoke FUNCTION=<LogicalId> EVENT=<file.json>: invoke one function against the running stack
 invoke: $(VENV)/.synced
 	$(PY) -m steppewire_local invoke $(FUNCTION) $(EVENT)
+
+## make reindex: rebuild the search index of the running stack from its articles table
+reindex: $(VENV)/.synced
+	$(PY) -m steppewire_local invoke SearchIndexFunction events/search_reindex.json
 
 deploy: build
 	$(SAM) deploy --guided --template-file .aws-sam/build/template.yaml

@@ -11,12 +11,13 @@ from pathlib import Path
 from steppewire.api.resolver import OPENAPI_TITLE, OPENAPI_VERSION, build_resolver
 from steppewire.articles.routes import router as articles_router
 from steppewire.rates.routes import router as rates_router
+from steppewire.search.routes import router as search_router
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "shared" / "steppewire" / "api" / "openapi.json"
 
 
 def openapi_document() -> str:
-    app = build_resolver(rates_router, articles_router)
+    app = build_resolver(rates_router, articles_router, search_router)
     schema = app.get_openapi_json_schema(
         title=OPENAPI_TITLE,
         version=OPENAPI_VERSION,

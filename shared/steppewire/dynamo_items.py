@@ -15,6 +15,8 @@ from typing import Any
 def to_attribute(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"S": value}
+    if isinstance(value, bytes):
+        return {"B": value}
     if isinstance(value, bool):  # before int: bool is an int
         return {"BOOL": value}
     if isinstance(value, int | Decimal):
@@ -31,7 +33,7 @@ def to_attribute(value: Any) -> dict[str, Any]:
 def from_attribute(attribute: Mapping[str, Any]) -> Any:
     (kind, value), *_ = attribute.items()
     match kind:
-        case "S" | "BOOL":
+        case "S" | "BOOL" | "B":
             return value
         case "N":
             return Decimal(value)
@@ -52,3 +54,29 @@ def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: from_attribute(value) for name, value in item.items()}
+
+
+def _attribute_size(attribute: Mapping[str, Any]) -> int:
+    (kind, value), *_ = attribute.items()
+    match kind:
+        case "S":
+            return len(value.encode("utf-8"))
+        case "B":
+            return len(value)
+        case "N":
+            digits = len(value.lstrip("-").replace(".", "").lstrip("0")) or 1
+            return (digits + 1) // 2 + 1  # DynamoDB: about one byte per two significant digits, plus one
+        case "BOOL" | "NULL":
+            return 1
+        case "L":
+            return 3 + sum(1 + _attribute_size(element) for element in value)
+        case "M":
+            return 3 + sum(1 + len(name.encode("utf-8")) + _attribute_size(v) for name, v in value.items())
+        case "SS":
+            return sum(len(element.encode("utf-8")) for element in value)
+    raise TypeError(f"unsupported DynamoDB attribute type {kind}")
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """Bytes DynamoDB bills for an item in wire format: attribute names plus values (its documented rules)."""
+    return sum(len(name.encode("utf-8")) + _attribute_size(value) for name, value in item.items())

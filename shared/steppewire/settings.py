@@ -88,3 +88,24 @@ class ArticlesApiSettings:
 @lru_cache(maxsize=1)
 def get_articles_api_settings() -> ArticlesApiSettings:
     return from_environment(ArticlesApiSettings)
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSettings:
+    search_table_name: str
+
+
+@lru_cache(maxsize=1)
+def get_search_settings() -> SearchSettings:
+    return from_environment(SearchSettings)
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexerSettings:
+    search_table_name: str
+    articles_table_name: str
+
+
+@lru_cache(maxsize=1)
+def get_indexer_settings() -> IndexerSettings:
+    return from_environment(IndexerSettings)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, NoReturn, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import yaml
 from markdown_it import MarkdownIt
@@ -27,6 +26,7 @@ from slugify import slugify
 
 from steppewire.articles.sanitize import TextBlock, plain_text, sanitize_html, shorten, text_blocks
 from steppewire.articles.shortcodes import expand_shortcodes
+from steppewire.newsroom import NEWSROOM_TIMEZONE
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -43,7 +43,6 @@ __all__ = [
 
 MAX_ARTICLE_BYTES = 1_048_576
 # A date without a time means midnight in the newsroom, not in UTC (which would be the evening before).
-NEWSROOM_TIMEZONE = ZoneInfo("Asia/Almaty")
 MAX_TITLE_CHARS = 300
 MAX_SLUG_CHARS = 80
 EXCERPT_CHARS = 280

@@ -6,11 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 TICKER_CURRENCIES: tuple[str, ...] = ("KGS", "KZT", "TJS", "UZS", "TMT")
-# The banks' calendar: "today" means today in Almaty (UTC+5, as Dushanbe, Tashkent and Ashgabat).
-RATES_TIMEZONE = ZoneInfo("Asia/Almaty")
 
 
 class FeedFormatError(ValueError):

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text
 from steppewire.aws import dynamodb_client
-from steppewire.rates.model import RATES_TIMEZONE, TICKER_CURRENCIES
+from steppewire.newsroom import NEWSROOM_TIMEZONE
+from steppewire.rates.model import TICKER_CURRENCIES
 from steppewire.rates.repository import DynamoRatesRepository, RatesRepository
 from steppewire.rates.ticker import DailyRate, TickerEntry
 from steppewire.settings import get_rates_settings
@@ -108,7 +109,7 @@ def get_history(
     code = currency.upper()
     if code not in TICKER_CURRENCIES:
         raise NotFound(f"Unknown currency '{currency}': the ticker covers {', '.join(TICKER_CURRENCIES)}")
-    end = to_date or dt.datetime.now(RATES_TIMEZONE).date()
+    end = to_date or dt.datetime.now(NEWSROOM_TIMEZONE).date()
     start = from_date or end - dt.timedelta(days=DEFAULT_HISTORY_DAYS)
     if start > end:
         raise BadRequest("from", f"'from' ({start}) is after 'to' ({end})")

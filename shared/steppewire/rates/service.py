@@ -7,9 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 from steppewire.aws import dynamodb_client
+from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.feeds import HttpGetter, fetch_all_feeds
 from steppewire.rates.ingest import IngestReport, RatesIngestion
-from steppewire.rates.model import RATES_TIMEZONE
 from steppewire.rates.repository import DynamoRatesRepository
 from steppewire.settings import get_rates_settings
 
@@ -33,7 +33,7 @@ def requested_date(event: Mapping[str, Any]) -> date | None:
 
 def ingest_rates(requested: date | None) -> IngestReport:
     settings = get_rates_settings()
-    now = datetime.now(RATES_TIMEZONE)
+    now = datetime.now(NEWSROOM_TIMEZONE)
     getter = HttpGetter(settings.rates_http_timeout_seconds, settings.rates_http_attempts)
     on = requested or now.date()
     sources = fetch_all_feeds(on, settings.feed_url_overrides(), getter)

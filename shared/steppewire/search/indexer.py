@@ -1,0 +1,274 @@
+"""Keeping the inverted index in step with the articles table.
+
+Every change message names a slug; the articles table is the truth, so the indexer re-reads the
+article and makes the index say the same: indexed as it is now if it is there, gone if it is not.
+That makes messages order-independent and idempotent. A batch of slugs is applied together, so a
+posting list shared by many of them is rewritten once per batch, not once per article.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from steppewire.articles.store import ArticleStore
+from steppewire.search.analysis import prefix_key, terms, token_spans
+from steppewire.search.index_store import IndexTable, Key
+from steppewire.search.postings import Posting, count, merge
+
+STATS_KEY: Key = ("STATS", "STATS")
+FACETS = ("lang", "category", "country")
+ROW_TEXT_CHARS = 2000  # the lead kept on the result row, for snippets
+PREFIX_CHARS = 3  # as-you-type starts at the third character
+TAG_PREFIX = "#tag:"
+
+
+def term_key(term: str) -> Key:
+    return (f"T#{term}", "P")
+
+
+def doc_key(doc: int) -> Key:
+    return (f"DOC#{doc}", "DOC")
+
+
+def slug_key(slug: str) -> Key:
+    return (f"SLUG#{slug}", "SLUG")
+
+
+def prefix_item_key(surface: str) -> Key:
+    return (f"P#{surface[:PREFIX_CHARS]}", "P")
+
+
+def tag_term(tag: str) -> str:
+    return f"{TAG_PREFIX}{tag.strip().casefold()}"
+
+
+def minute_of(timestamp: str) -> int:
+    return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() // 60)
+
+
+@dataclass
+class Stats:
+    documents: int = 0
+    total_lengths: list[int] = field(default_factory=lambda: [0, 0, 0])
+    next_doc: int = 1
+    codes: dict[str, dict[str, int]] = field(default_factory=lambda: {facet: {} for facet in FACETS})
+    labels: dict[str, dict[str, str]] = field(default_factory=lambda: {facet: {} for facet in FACETS})
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any] | None) -> Stats:
+        if item is None:
+            return cls()
+        return cls(
+            documents=int(item["documents"]),
+            total_lengths=[int(n) for n in item["total_lengths"]],
+            next_doc=int(item["next_doc"]),
+            codes={facet: {k: int(v) for k, v in item["codes"][facet].items()} for facet in FACETS},
+            labels={facet: dict(item["labels"][facet]) for facet in FACETS},
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "pk": STATS_KEY[0],
+            "sk": STATS_KEY[1],
+            "documents": self.documents,
+            "total_lengths": self.total_lengths,
+            "next_doc": self.next_doc,
+            "codes": self.codes,
+            "labels": self.labels,
+        }
+
+    def code(self, facet: str, value: str | None) -> int:
+        """Small integer for a facet value (0 = none), assigned on first sight; matched case-insensitively."""
+        if not value:
+            return 0
+        key = value.strip().casefold()
+        codes = self.codes[facet]
+        if key not in codes:
+            codes[key] = len(codes) + 1
+            self.labels[facet][str(codes[key])] = value.strip()
+        return codes[key]
+
+
+@dataclass(frozen=True)
+class AnalyzedArticle:
+    slug: str
+    fields: tuple[list[str], list[str], list[str]]  # title, summary, body terms
+    surfaces: dict[str, str]  # normalized word -> its term, for prefix search
+    tags: tuple[str, ...]
+    row: dict[str, Any]
+    published_minute: int
+    facet_values: dict[str, str | None]
+
+
+def analyze_article(item: Mapping[str, Any]) -> AnalyzedArticle:
+    title, summary, text = str(item["title"]), str(item.get("summary") or ""), str(item.get("text") or "")
+    surfaces = {}
+    for source in (title, summary, text):
+        for term, start, end in token_spans(source):
+            if term is not None and len(surface := prefix_key(source[start:end])) >= PREFIX_CHARS:
+                surfaces[surface] = term
+    return AnalyzedArticle(
+        slug=str(item["slug"]),
+        fields=(terms(title), terms(summary), terms(text)),
+        surfaces=surfaces,
+        tags=tuple(item.get("tags") or ()),
+        row={
+            "slug": item["slug"],
+            "title": title,
+            "summary": item.get("summary"),
+            "published_at": item["published_at"],
+            "lang": item["lang"],
+            "category": item.get("category"),
+            "country": item.get("country"),
+            "tags": list(item.get("tags") or ()),
+            "text": text[:ROW_TEXT_CHARS],
+        },
+        published_minute=minute_of(str(item["published_at"])),
+        facet_values={facet: item.get(facet) for facet in FACETS},
+    )
+
+
+@dataclass
+class IndexReport:
+    indexed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    terms_rewritten: int = 0
+
+
+class Indexer:
+    def __init__(self, table: IndexTable, article_reader: Callable[[str], Mapping[str, Any] | None]) -> None:
+        self._table = table
+        self._read_article = article_reader
+
+    @classmethod
+    def for_store(cls, table: IndexTable, articles: ArticleStore) -> Indexer:
+        def read(slug: str) -> Mapping[str, Any] | None:
+            stored = articles.article(slug)
+            return stored.item if stored else None
+
+        return cls(table, read)
+
+    def apply(self, slugs: Collection[str]) -> IndexReport:
+        """Make the index agree with the articles table for these slugs."""
+        slugs = list(dict.fromkeys(slugs))
+        current = self._table.get_many([slug_key(slug) for slug in slugs] + [STATS_KEY])
+        stats = Stats.from_item(current.get(STATS_KEY))
+        analyzed = {}
+        for slug in slugs:
+            item = self._read_article(slug)
+            analyzed[slug] = analyze_article(item) if item is not None else None
+        return self._write(slugs, current, stats, analyzed)
+
+    def _write(
+        self,
+        slugs: Iterable[str],
+        current: Mapping[Key, Mapping[str, Any]],
+        stats: Stats,
+        analyzed: Mapping[str, AnalyzedArticle | None],
+    ) -> IndexReport:
+        report = IndexReport()
+        upserts: dict[str, list[Posting]] = defaultdict(list)
+        removals: dict[str, set[int]] = defaultdict(set)
+        surface_deltas: dict[Key, Counter[tuple[str, str]]] = defaultdict(Counter)
+        puts: list[dict[str, Any]] = []
+        deletes: list[Key] = []
+        for slug in slugs:
+            old = current.get(slug_key(slug))
+            article = analyzed[slug]
+            if old is not None:
+                doc = int(old["doc"])
+                for term in old["terms"]:
+                    removals[term].add(doc)
+                for surface, term in old["surfaces"].items():
+                    surface_deltas[prefix_item_key(surface)][(surface, term)] -= 1
+                stats.documents -= 1
+                stats.total_lengths = [t - int(n) for t, n in zip(stats.total_lengths, old["lengths"], strict=True)]
+            if article is None:
+                if old is not None:
+                    deletes += [slug_key(slug), doc_key(int(old["doc"]))]
+                    report.removed.append(slug)
+                continue
+            doc = int(old["doc"]) if old is not None else stats.next_doc
+            stats.next_doc = max(stats.next_doc, doc + 1)
+            title_terms, summary_terms, body_terms = article.fields
+            lengths = (len(title_terms), len(summary_terms), len(body_terms))
+            codes = {facet: stats.code(facet, article.facet_values[facet]) for facet in FACETS}
+            counts = [Counter(field_terms) for field_terms in article.fields]
+            doc_terms = set().union(*counts) | {tag_term(tag) for tag in article.tags}
+            for term in doc_terms:
+                tf = (counts[0][term], counts[1][term], counts[2][term])
+                upserts[term].append(
+                    Posting(
+                        doc, tf, lengths, article.published_minute, codes["lang"], codes["category"], codes["country"]
+                    )
+                )
+                removals[term].discard(doc)
+            for surface, term in article.surfaces.items():
+                surface_deltas[prefix_item_key(surface)][(surface, term)] += 1
+            stats.documents += 1
+            stats.total_lengths = [t + n for t, n in zip(stats.total_lengths, lengths, strict=True)]
+            puts.append({"pk": doc_key(doc)[0], "sk": doc_key(doc)[1], "doc": doc, **article.row})
+            puts.append(
+                {
+                    "pk": slug_key(slug)[0],
+                    "sk": slug_key(slug)[1],
+                    "doc": doc,
+                    "terms": sorted(doc_terms),
+                    "surfaces": article.surfaces,
+                    "lengths": list(lengths),
+                }
+            )
+            report.indexed.append(slug)
+        touched = sorted(set(upserts) | set(removals))
+        existing = self._table.get_many([term_key(t) for t in touched] + list(surface_deltas))
+        for term in touched:
+            previous = existing.get(term_key(term))
+            merged = merge(previous["p"] if previous else None, upserts.get(term, ()), removals.get(term, set()))
+            if count(merged):
+                puts.append({"pk": term_key(term)[0], "sk": "P", "p": merged})
+            elif previous is not None:
+                deletes.append(term_key(term))
+        report.terms_rewritten = len(touched)
+        for key, deltas in surface_deltas.items():
+            vocabulary = {s: list(v) for s, v in (existing.get(key) or {}).get("v", {}).items()}
+            for (surface, term), delta in deltas.items():
+                docs = int(vocabulary.get(surface, [term, 0])[1]) + delta
+                if docs > 0:
+                    vocabulary[surface] = [term, docs]
+                else:
+                    vocabulary.pop(surface, None)
+            if vocabulary:
+                puts.append({"pk": key[0], "sk": key[1], "v": vocabulary})
+            elif key in existing:
+                deletes.append(key)
+        puts.append(stats.to_item())
+        self._table.write_many(puts, deletes)
+        return report
+
+
+def all_article_slugs(articles: ArticleStore, page_size: int = 500) -> list[str]:
+    """Every stored article, scheduled ones included (the `LIST#all` partition, read page by page)."""
+    slugs: list[str] = []
+    after: str | None = None
+    while True:
+        cards, after = articles.listing(["all"], before="\uffff", limit=page_size, start_after=after)
+        slugs += [str(card["slug"]) for card in cards]
+        if after is None:
+            return slugs
+
+
+def rebuild(indexer: Indexer, table: IndexTable, articles: ArticleStore, batch: int = 200) -> IndexReport:
+    """`make reindex`: make the whole index agree with the articles table (also drops what it no longer has)."""
+    indexed = {key[0].removeprefix("SLUG#") for key in table.keys_with_prefix("SLUG#")}
+    slugs = list(dict.fromkeys(all_article_slugs(articles) + sorted(indexed)))
+    total = IndexReport()
+    for start in range(0, len(slugs), batch):
+        part = indexer.apply(slugs[start : start + batch])
+        total.indexed += part.indexed
+        total.removed += part.removed
+        total.terms_rewritten += part.terms_rewritten
+    return total

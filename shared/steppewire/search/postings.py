@@ -1,0 +1,294 @@
+"""The posting-list codec: one term's whole posting list as one binary DynamoDB attribute.
+
+Size is read cost (BatchGetItem bills every started 4 KB of an item) and decoding is query CPU, so the
+format is column-wise and decoded by C code only (`zlib`, `array`, `itertools`, `map`), never by a loop
+over bytes in Python.
+
+Format version 1 (all integers little-endian)::
+
+    byte 0       format version (1)
+    byte 1       flags: bit 0 set = the body is zlib-compressed (otherwise stored as is, for tiny lists)
+    bytes 2..5   uint32 number of postings n
+    body         uint32 minute of the first posting (0 when n = 0)
+                 11 bytes: the `array` typecode of each column, in COLUMNS order
+                 the 11 columns, n values each, in that order
+
+The columns are the doc id as a delta from the previous one (the first from 0: ids are sorted and
+unique, so deltas are >= 1), the three term frequencies, the three field lengths, the minute as a
+signed delta from the previous posting's minute (the first is 0; articles are mostly indexed in date
+order, so the deltas are small), then the language, category and country codes. Each column takes the
+narrowest of B/b/H/h/I/i/q that holds its values, and its bytes are split into byte planes (all the
+low bytes, then the next ones: the "shuffle" filter of Blosc/HDF5) so that zlib sees the long runs of
+zero high bytes. Measured on synthetic news postings of a 50,000-document corpus (`python -m
+bench.reference_bm25 --codec`): 8.0 B/posting for a term in 5 % of the documents, 6.9 B at 20 %, 5.9 B
+at 70 %, 11.8 B for a 50-posting list; decoding ~0.55 us per posting, almost all of it building the
+Posting objects. Row-wise varints measured ~13 B raw (~8-9 B with zlib) and decode 4x slower in Python.
+"""
+
+from __future__ import annotations
+
+import gc
+import operator
+import struct
+import sys
+import zlib
+from array import array
+from collections import deque
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate, chain, repeat
+from types import MemberDescriptorType
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    doc: int  # doc id (dense ints from 1)
+    tf: tuple[int, int, int]  # term frequency in title, summary, body
+    lengths: tuple[int, int, int]  # the document's field lengths in terms (exact; needed for BM25)
+    minute: int  # published_at as minutes since 1970-01-01 UTC
+    lang: int  # facet codes, 0 = none
+    category: int
+    country: int
+
+
+VERSION: Final = 1
+FLAG_ZLIB: Final = 0x01
+ZLIB_LEVEL: Final = 6  # level 9 saves < 1 % more and encodes 3x slower (the indexer rewrites big lists)
+MAX_VALUE: Final = 0xFFFF_FFFF  # every stored value is an unsigned 32-bit integer
+COLUMNS: Final = (
+    "doc_delta",
+    "tf_title",
+    "tf_summary",
+    "tf_body",
+    "len_title",
+    "len_summary",
+    "len_body",
+    "minute_delta",
+    "lang",
+    "category",
+    "country",
+)
+
+_HEAD = struct.Struct("<BBI")  # version, flags, count
+_BODY_HEAD = struct.Struct("<I")  # first minute
+# Narrowest first; itemsizes are checked below (array's sizes are the platform's C sizes).
+_TYPECODES: Final = ("B", "b", "H", "h", "I", "i", "q")
+_RANGES: Final = {
+    "B": (0, 0xFF),
+    "b": (-0x80, 0x7F),
+    "H": (0, 0xFFFF),
+    "h": (-0x8000, 0x7FFF),
+    "I": (0, 0xFFFF_FFFF),
+    "i": (-0x8000_0000, 0x7FFF_FFFF),
+    "q": (-0x8000_0000_0000_0000, 0x7FFF_FFFF_FFFF_FFFF),
+}
+_SIZES: Final = {"B": 1, "b": 1, "H": 2, "h": 2, "I": 4, "i": 4, "q": 8}
+if any(array(code).itemsize != size for code, size in _SIZES.items()):  # pragma: no cover - exotic platforms
+    raise ImportError("steppewire.search.postings needs 1/2/4/8-byte array typecodes B/H/I/q")
+_SWAP: Final = sys.byteorder != "little"
+
+# Decoding builds the Posting objects without running the dataclass __init__ once per posting: it
+# allocates them with object.__new__ and fills each slot through its member descriptor, one C-level
+# `map` per field. That is what the frozen __init__ does too (object.__setattr__ per field), minus the
+# Python frame per posting: ~40 % faster. The objects stay frozen (Posting.__setattr__ still raises).
+_SLOT_FIELDS: Final = ("doc", "tf", "lengths", "minute", "lang", "category", "country")
+_SLOTS: Final[tuple[MemberDescriptorType, ...]] = tuple(Posting.__dict__[name] for name in _SLOT_FIELDS)
+_new_posting = object.__new__
+_drain = deque[None](maxlen=0).extend  # consumes an iterator in C
+
+_get_doc = operator.attrgetter("doc")
+_get_tf = operator.attrgetter("tf")
+_get_lengths = operator.attrgetter("lengths")
+_get_minute = operator.attrgetter("minute")
+_get_lang = operator.attrgetter("lang")
+_get_category = operator.attrgetter("category")
+_get_country = operator.attrgetter("country")
+
+# One posting as a row: (doc, tf_t, tf_s, tf_b, len_t, len_s, len_b, minute, lang, category, country).
+Row = tuple[int, ...]
+Columns = list[Sequence[int]]  # the same 11 values column-wise, minute and doc absolute
+
+
+def encode(postings: Iterable[Posting]) -> bytes:
+    """The binary posting list of `postings` (any order; stored sorted by doc). Doc ids must be unique
+    and every value an integer in 0..2**32-1 (ValueError otherwise)."""
+    ordered = sorted(postings, key=_get_doc)
+    tf_t, tf_s, tf_b = _transpose3(list(map(_get_tf, ordered)))
+    len_t, len_s, len_b = _transpose3(list(map(_get_lengths, ordered)))
+    columns: Columns = [
+        list(map(_get_doc, ordered)),
+        tf_t,
+        tf_s,
+        tf_b,
+        len_t,
+        len_s,
+        len_b,
+        list(map(_get_minute, ordered)),
+        list(map(_get_lang, ordered)),
+        list(map(_get_category, ordered)),
+        list(map(_get_country, ordered)),
+    ]
+    return _encode_columns(columns)
+
+
+def decode(data: bytes) -> list[Posting]:
+    """The postings stored by `encode`, sorted by doc. ValueError if `data` is not a valid posting list."""
+    columns = _decode_columns(data)
+    docs, tf_t, tf_s, tf_b, len_t, len_s, len_b, minutes, langs, categories, countries = columns
+    values = (
+        docs,
+        zip(tf_t, tf_s, tf_b, strict=True),
+        zip(len_t, len_s, len_b, strict=True),
+        minutes,
+        langs,
+        categories,
+        countries,
+    )
+    # The new objects hold no cycles, but allocating ~3 tracked objects per posting triggers collections
+    # that rescan the whole young heap: pausing the collector makes a 35,000-posting decode ~35 % faster.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        postings: list[Posting] = list(map(_new_posting, repeat(Posting, len(docs))))
+        for slot, column in zip(_SLOTS, values, strict=True):
+            _drain(map(slot.__set__, postings, column))
+    finally:
+        if collecting:
+            gc.enable()
+    return postings
+
+
+def count(data: bytes) -> int:
+    """The number of postings in `data`, from its header (no decompression)."""
+    return _read_head(data)[2]
+
+
+def merge(data: bytes | None, upserts: Iterable[Posting], removed_docs: Collection[int]) -> bytes:
+    """The indexer's read-modify-write: drop the postings of `removed_docs` from `data` (None = no list
+    yet), then apply `upserts` (a posting replaces the stored one of the same doc, or is added). A doc
+    may be both removed and upserted: it ends up with the upserted posting. Works on columns, without
+    building Posting objects for the stored list."""
+    replacing: dict[int, Posting] = {}
+    for posting in upserts:
+        if posting.doc in replacing:
+            raise ValueError(f"doc {posting.doc} is upserted twice")
+        replacing[posting.doc] = posting
+    rows: list[Row] = []
+    if data is not None:
+        stored: Iterable[Row] = zip(*_decode_columns(data), strict=True)
+        if removed_docs or replacing:
+            rows = [row for row in stored if row[0] not in removed_docs and row[0] not in replacing]
+        else:
+            rows = list(stored)
+    rows.extend((p.doc, *p.tf, *p.lengths, p.minute, p.lang, p.category, p.country) for p in replacing.values())
+    rows.sort(key=operator.itemgetter(0))
+    if rows:
+        columns: Columns = list(zip(*rows, strict=True))
+    else:
+        columns = [[] for _ in COLUMNS]
+    return _encode_columns(columns)
+
+
+def _transpose3(triples: list[tuple[int, int, int]]) -> tuple[Sequence[int], Sequence[int], Sequence[int]]:
+    if not triples:
+        return (), (), ()
+    if any(len(t) != 3 for t in triples):
+        raise ValueError("tf and lengths must be triples (title, summary, body)")
+    first, second, third = zip(*triples, strict=True)
+    return first, second, third
+
+
+def _narrowest(values: Sequence[int]) -> str:
+    low, high = min(values, default=0), max(values, default=0)
+    for code in _TYPECODES:
+        lowest, highest = _RANGES[code]
+        if lowest <= low and high <= highest:
+            return code
+    raise ValueError(f"value out of range: {low}..{high}")  # pragma: no cover - inputs are checked first
+
+
+def _encode_columns(columns: Columns) -> bytes:
+    """Columns of absolute values (docs sorted ascending) to the stored form."""
+    n = len(columns[0])
+    for name, column in zip(COLUMNS, columns, strict=True):
+        if len(column) != n:  # pragma: no cover - internal invariant
+            raise ValueError("columns of different lengths")
+        if n and (min(column) < 0 or max(column) > MAX_VALUE):
+            raise ValueError(f"{name.removesuffix('_delta')} out of range 0..{MAX_VALUE}")
+    docs, minutes = columns[0], columns[7]
+    doc_deltas = list(map(operator.sub, docs, chain((0,), docs)))
+    if n > 1 and min(doc_deltas[1:]) <= 0:
+        raise ValueError("duplicate doc id in a posting list")
+    first_minute = minutes[0] if n else 0
+    minute_deltas = list(map(operator.sub, minutes, chain((first_minute,), minutes)))
+    stored = [doc_deltas, *columns[1:7], minute_deltas, *columns[8:]]
+    typecodes = "".join(_narrowest(column) for column in stored)
+    parts = [_BODY_HEAD.pack(first_minute), typecodes.encode("ascii")]
+    for code, column in zip(typecodes, stored, strict=True):
+        values = array(code, column)
+        if _SWAP:  # pragma: no cover - big-endian hosts
+            values.byteswap()
+        raw = values.tobytes()
+        size = values.itemsize
+        parts.append(raw if size == 1 else b"".join(raw[plane::size] for plane in range(size)))
+    body = b"".join(parts)
+    packed = zlib.compress(body, ZLIB_LEVEL)
+    if len(packed) < len(body):
+        return _HEAD.pack(VERSION, FLAG_ZLIB, n) + packed
+    return _HEAD.pack(VERSION, 0, n) + body
+
+
+def _read_head(data: bytes) -> tuple[int, int, int]:
+    if len(data) < _HEAD.size:
+        raise ValueError("not a posting list: too short")
+    version, flags, n = _HEAD.unpack_from(data)
+    if version != VERSION:
+        raise ValueError(f"unsupported posting list format version {version}")
+    if flags & ~FLAG_ZLIB:
+        raise ValueError(f"unknown posting list flags {flags:#x}")
+    return version, flags, n
+
+
+def _decode_columns(data: bytes) -> Columns:
+    """The stored form back to columns of absolute values (docs and minutes accumulated)."""
+    _, flags, n = _read_head(data)
+    body: bytes | memoryview = memoryview(data)[_HEAD.size :]
+    if flags & FLAG_ZLIB:
+        try:
+            body = zlib.decompress(body)
+        except zlib.error as exc:
+            raise ValueError(f"corrupt posting list: {exc}") from None
+    view = memoryview(body)
+    head_size = _BODY_HEAD.size + len(COLUMNS)
+    if len(view) < head_size:
+        raise ValueError("corrupt posting list: truncated header")
+    (first_minute,) = _BODY_HEAD.unpack_from(view)
+    typecodes = bytes(view[_BODY_HEAD.size : head_size]).decode("ascii", "replace")
+    if any(code not in _SIZES for code in typecodes):
+        raise ValueError("corrupt posting list: unknown column type")
+    if len(view) != head_size + n * sum(_SIZES[code] for code in typecodes):
+        raise ValueError("corrupt posting list: wrong length")
+    columns: Columns = []
+    offset = head_size
+    for code in typecodes:
+        size = _SIZES[code]
+        chunk = view[offset : offset + n * size]
+        offset += n * size
+        values = array(code)
+        if size == 1:
+            values.frombytes(chunk)
+        else:
+            interleaved = bytearray(n * size)
+            for plane in range(size):
+                interleaved[plane::size] = chunk[plane * n : (plane + 1) * n]
+            values.frombytes(interleaved)
+            if _SWAP:  # pragma: no cover - big-endian hosts
+                values.byteswap()
+        columns.append(values)
+    doc_deltas, minute_deltas = columns[0], columns[7]
+    if n > 1 and min(doc_deltas[1:]) <= 0:
+        raise ValueError("corrupt posting list: doc ids not increasing")
+    columns[0] = list(accumulate(doc_deltas))
+    columns[7] = list(accumulate(minute_deltas, initial=first_minute))[1:]
+    return columns

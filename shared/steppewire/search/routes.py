@@ -1,0 +1,89 @@
+"""HTTP route of the search API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel, Field
+
+from steppewire.api.resolver import BadRequest
+from steppewire.aws import dynamodb_client
+from steppewire.search.engine import SearchEngine, SearchRequest
+from steppewire.search.index_store import DynamoIndexTable
+from steppewire.settings import get_search_settings
+
+router = APIGatewayRouter()
+MAX_PER_PAGE = 50
+MAX_QUERY_CHARS = 200
+MAX_PAGE = 1000
+
+
+class SearchHit(BaseModel):
+    slug: str
+    title: str
+    title_highlighted: str = Field(description="HTML: the title escaped, matched words in <mark>")
+    snippet: str = Field(description="HTML: a passage of the text escaped, matched words in <mark>")
+    date: str = Field(description="Publication time, UTC ISO 8601")
+    lang: str
+    category: str | None
+    country: str | None
+    score: float
+
+
+class SearchResponse(BaseModel):
+    total: int = Field(description="Exact number of matching articles")
+    page: int
+    per_page: int
+    results: list[SearchHit]
+    facets: dict[str, dict[str, int]] = Field(description="Counts by lang, category and country over all matches")
+
+
+@lru_cache(maxsize=1)
+def search_engine() -> SearchEngine:
+    table = DynamoIndexTable(dynamodb_client(), get_search_settings().search_table_name)
+    return SearchEngine(table, clock=lambda: dt.datetime.now(dt.UTC))
+
+
+@router.get("/search", summary="Ranked, highlighted article search in English and Russian", tags=["search"])
+def search(
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words; all must match")],
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"1-{MAX_PER_PAGE}")] = 10,
+    lang: Annotated[Literal["en", "ru"] | None, Query()] = None,
+    category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    country: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    from_date: Annotated[dt.date | None, Query(alias="from")] = None,
+    to_date: Annotated[dt.date | None, Query(alias="to")] = None,
+    sort: Annotated[Literal["relevance", "date"], Query()] = "relevance",
+) -> SearchResponse:
+    if not q.strip():
+        raise BadRequest("q", "'q' is empty: type at least one word")
+    if from_date and to_date and from_date > to_date:
+        raise BadRequest("from", f"'from' ({from_date}) is after 'to' ({to_date})")
+    request = SearchRequest(q, page, per_page, lang, category, country, tag, from_date, to_date, sort)
+    result = search_engine().search(request)
+    return SearchResponse(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        results=[
+            SearchHit(
+                slug=hit.slug,
+                title=hit.title,
+                title_highlighted=hit.title_highlighted,
+                snippet=hit.snippet,
+                date=hit.published_at,
+                lang=hit.lang,
+                category=hit.category,
+                country=hit.country,
+                score=hit.score,
+            )
+            for hit in result.hits
+        ],
+        facets=result.facets,
+    )

@@ -1,0 +1,50 @@
+"""Highlighted titles and snippets: the original text, HTML-escaped, with matched words in <mark>.
+
+Only text that came out of the sanitizer's plain-text step is used (never HTML or shortcodes), and
+every character is escaped before the marks are added, so a result can be inserted as HTML as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from html import escape
+
+from steppewire.search.analysis import token_spans
+
+SNIPPET_CHARS = 200
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    out, position = [], 0
+    for start, end in spans:
+        out += [escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        position = end
+    out.append(escape(text[position:]))
+    return "".join(out)
+
+
+def _matches(text: str, matched_terms: Collection[str]) -> list[tuple[int, int]]:
+    return [(start, end) for term, start, end in token_spans(text) if term is not None and term in matched_terms]
+
+
+def highlight(text: str, matched_terms: Collection[str]) -> str:
+    return _marked(text, _matches(text, matched_terms))
+
+
+def snippet(text: str, matched_terms: Collection[str], length: int = SNIPPET_CHARS) -> str:
+    """The window of about `length` characters with the most matches, cut at word boundaries."""
+    text = " ".join(text.split())
+    matches = _matches(text, matched_terms)
+    start = 0
+    if matches:
+        best = max(range(len(matches)), key=lambda i: sum(1 for s, _ in matches[i:] if s < matches[i][0] + length))
+        # Start a little before the first match of the best window, at a word boundary.
+        start = max(0, matches[best][0] - length // 5)
+        if start:
+            start = text.rfind(" ", 0, start) + 1
+    end = min(len(text), start + length)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    inside = [(s - start, e - start) for s, e in matches if s >= start and e <= end]
+    body = _marked(text[start:end], inside)
+    return ("…" if start else "") + body + ("…" if end < len(text) else "")
