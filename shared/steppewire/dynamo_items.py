@@ -19,7 +19,9 @@ def to_attribute(value: Any) -> dict[str, Any]:
         return {"B": value}
     if isinstance(value, bool):  # before int: bool is an int
         return {"BOOL": value}
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, Decimal):
         return {"N": format(value, "f")}
     if value is None:
         return {"NULL": True}
@@ -64,7 +66,7 @@ def _attribute_size(attribute: Mapping[str, Any]) -> int:
         case "B":
             return len(value)
         case "N":
-            digits = len(value.lstrip("-").replace(".", "").lstrip("0")) or 1
+            digits = len(Decimal(value).normalize().as_tuple().digits)
             return (digits + 1) // 2 + 1  # DynamoDB: about one byte per two significant digits, plus one
         case "BOOL" | "NULL":
             return 1

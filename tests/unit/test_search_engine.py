@@ -1,0 +1,163 @@
+"""The query path on an in-memory index: matching, pagination arithmetic, facets, highlighting, costs."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from steppewire.dynamo_items import item_size, to_item
+from steppewire.search.engine import SearchEngine, SearchRequest, parse_query
+from steppewire.search.index_store import InMemoryIndexTable
+from steppewire.search.indexer import Indexer
+from steppewire.search.snippets import highlight, snippet
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def article(slug: str, title: str, text: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "title": title,
+        "summary": fields.pop("summary", None),
+        "text": text,
+        "tags": fields.pop("tags", []),
+        "lang": fields.pop("lang", "en"),
+        "category": fields.pop("category", None),
+        "country": fields.pop("country", None),
+        "published_at": fields.pop("published_at", "2026-11-20T10:00:00Z"),
+    }
+
+
+CORPUS = {
+    a["slug"]: a
+    for a in [
+        article(
+            "water-summit",
+            "Water summit opens in Bishkek",
+            "Delegations met in Bishkek to share water.",
+            country="Kyrgyzstan",
+            category="Politics",
+            tags=["water"],
+            published_at="2026-11-21T10:00:00Z",
+        ),
+        article(
+            "tenge-rate",
+            "Tenge steadies",
+            "The tenge rose against the dollar in Almaty trading.",
+            country="Kazakhstan",
+            category="Economy",
+            published_at="2026-11-22T10:00:00Z",
+        ),
+        article(
+            "almaty-metro",
+            "Алматы открывает новую станцию метро",
+            "В Алма-Ате открыли станцию метро.",
+            lang="ru",
+            country="Kazakhstan",
+            category="Society",
+            published_at="2026-11-23T10:00:00Z",
+        ),
+        article(
+            "almaty-air",
+            "Smog over Almaty",
+            "Air quality in Almaty fell again; the city plans buses.",
+            country="Kazakhstan",
+            category="Society",
+            tags=["water"],
+            published_at="2026-11-24T10:00:00Z",
+        ),
+        article(
+            "future",
+            "Almaty budget day",
+            "The Almaty budget will be presented.",
+            country="Kazakhstan",
+            published_at="2099-01-01T00:00:00Z",
+        ),
+    ]
+}
+
+
+@pytest.fixture
+def table() -> InMemoryIndexTable:
+    table = InMemoryIndexTable()
+    Indexer(table, CORPUS.get).apply(list(CORPUS))
+    return table
+
+
+def search(table: InMemoryIndexTable, q: str, **options: Any) -> Any:
+    return SearchEngine(table, clock=lambda: NOW).search(SearchRequest(q, **options))
+
+
+def test_a_name_matches_across_scripts_and_spellings(table: InMemoryIndexTable) -> None:
+    slugs = {hit.slug for hit in search(table, "Алма-Ата ").hits}
+    assert slugs == {"tenge-rate", "almaty-metro", "almaty-air"}  # the scheduled one stays hidden
+    assert search(table, "Almaty ").total == search(table, "Алматы ").total == 3
+
+
+def test_all_words_must_match(table: InMemoryIndexTable) -> None:
+    assert [hit.slug for hit in search(table, "almaty buses ").hits] == ["almaty-air"]
+    assert search(table, "almaty submarine ").total == 0
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page", "shown"),
+    [(1, 2, 2), (2, 2, 1), (3, 2, 0), (1, 10, 3)],
+)
+def test_pagination_is_exact_and_a_page_past_the_end_is_empty(
+    table: InMemoryIndexTable, page: int, per_page: int, shown: int
+) -> None:
+    result = search(table, "Almaty ", page=page, per_page=per_page)
+    assert (result.total, len(result.hits)) == (3, shown)
+
+
+def test_facets_count_the_whole_match_set_not_the_page(table: InMemoryIndexTable) -> None:
+    result = search(table, "Almaty ", per_page=1)
+    assert result.facets["lang"] == {"en": 2, "ru": 1}
+    assert result.facets["category"] == {"Society": 2, "Economy": 1}
+    assert result.facets["country"] == {"Kazakhstan": 3}
+
+
+def test_filters_narrow_total_and_facets(table: InMemoryIndexTable) -> None:
+    assert [h.slug for h in search(table, "almaty ", lang="ru").hits] == ["almaty-metro"]
+    assert search(table, "almaty ", category="society", tag="Water").total == 1
+    assert search(table, "almaty ", country="Uzbekistan").total == 0
+    from datetime import date
+
+    assert search(table, "almaty ", date_from=date(2026, 11, 23)).total == 2
+
+
+def test_sort_by_date_puts_the_newest_first(table: InMemoryIndexTable) -> None:
+    assert [h.slug for h in search(table, "almaty ", sort="date").hits] == ["almaty-air", "almaty-metro", "tenge-rate"]
+
+
+def test_prefix_of_the_last_word_matches_as_you_type(table: InMemoryIndexTable) -> None:
+    assert {h.slug for h in search(table, "delegat").hits} == {"water-summit"}
+    assert search(table, "delegat ").total == 0  # a finished word is not a prefix
+
+
+def test_a_plain_query_costs_two_round_trips(table: InMemoryIndexTable) -> None:
+    before = table.meter.round_trips
+    search(table, "tenge dollar ")
+    assert table.meter.round_trips - before == 2
+
+
+def test_highlighting_escapes_everything_but_the_marks() -> None:
+    assert highlight("Almaty <b>& Co</b>", {"@almaty"}) == "<mark>Almaty</mark> &lt;b&gt;&amp; Co&lt;/b&gt;"
+    assert highlight("В Алма-Ате", {"@almaty"}) == "В <mark>Алма-Ате</mark>"
+
+
+def test_snippet_is_a_window_around_the_matches() -> None:
+    text = " ".join(["filler"] * 100) + " the tenge rose " + " ".join(["filler"] * 100)
+    cut = snippet(text, {"@tenge"}, length=60)
+    assert "<mark>tenge</mark>" in cut and cut.startswith("…") and cut.endswith("…")
+    assert len(cut) < 120
+
+
+def test_quotes_are_read_as_words() -> None:
+    assert parse_query('"water summit"').words == parse_query("water summit ").words
+
+
+def test_item_size_follows_dynamodb_rules() -> None:
+    # names count; strings are UTF-8 bytes; a number is ~1 byte per 2 significant digits + 1; binary is raw
+    item = {"pk": "T#a", "n": 12345, "b": b"\x00" * 10, "s": "Алма"}
+    assert item_size(to_item(item)) == (2 + 3) + (1 + 4) + (1 + 10) + (1 + 8)
