@@ -23,9 +23,9 @@ from steppewire.articles.publishing import Publisher, object_events
 from steppewire.articles.store import DynamoArticleStore
 from steppewire.aws import dynamodb_client, s3_client, sqs_client
 from steppewire.observability import logger, metrics, tracer
-from steppewire.settings import get_publish_settings
+from steppewire.settings import PublishSettings, load_settings
 
-settings = get_publish_settings()
+settings = load_settings(PublishSettings)
 processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(
     event_key_jmespath=(

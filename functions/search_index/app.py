@@ -17,7 +17,7 @@ from steppewire.aws import dynamodb_client
 from steppewire.observability import logger, metrics, tracer
 from steppewire.search.index_store import DynamoIndexTable
 from steppewire.search.indexer import Indexer, rebuild
-from steppewire.settings import get_indexer_settings
+from steppewire.settings import IndexerSettings, load_settings
 
 
 def slug_of(body: str) -> str:
@@ -32,7 +32,7 @@ def slug_of(body: str) -> str:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_indexer_settings()
+    settings = load_settings(IndexerSettings)
     table = DynamoIndexTable(dynamodb_client(), settings.search_table_name)
     articles = DynamoArticleStore(dynamodb_client(), settings.articles_table_name)
     indexer = Indexer.for_store(table, articles)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from functools import lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -17,6 +17,12 @@ T = TypeVar("T")
 
 class ConfigurationError(RuntimeError):
     """The function's environment is incomplete or wrong: a deployment problem, not a data problem."""
+
+
+@cache
+def load_settings(cls: type[T]) -> T:
+    """The function's settings of that kind, read once per container (tests call `cache_clear`)."""
+    return from_environment(cls)
 
 
 def from_environment(cls: type[T]) -> T:
@@ -62,11 +68,6 @@ class RatesSettings:
         return {source: url for source, url in overrides.items() if url}
 
 
-@lru_cache(maxsize=1)
-def get_rates_settings() -> RatesSettings:
-    return from_environment(RatesSettings)
-
-
 @dataclasses.dataclass(frozen=True)
 class PublishSettings:
     articles_table_name: str
@@ -75,19 +76,9 @@ class PublishSettings:
     idempotency_table_name: str
 
 
-@lru_cache(maxsize=1)
-def get_publish_settings() -> PublishSettings:
-    return from_environment(PublishSettings)
-
-
 @dataclasses.dataclass(frozen=True)
 class ArticlesApiSettings:
     articles_table_name: str
-
-
-@lru_cache(maxsize=1)
-def get_articles_api_settings() -> ArticlesApiSettings:
-    return from_environment(ArticlesApiSettings)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,17 +86,7 @@ class SearchSettings:
     search_table_name: str
 
 
-@lru_cache(maxsize=1)
-def get_search_settings() -> SearchSettings:
-    return from_environment(SearchSettings)
-
-
 @dataclasses.dataclass(frozen=True)
 class IndexerSettings:
     search_table_name: str
     articles_table_name: str
-
-
-@lru_cache(maxsize=1)
-def get_indexer_settings() -> IndexerSettings:
-    return from_environment(IndexerSettings)

@@ -1,9 +1,19 @@
 """Integration tests run the real handlers through the local stack built from template.yaml, inside moto."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from moto import mock_aws
+
+from steppewire.articles.routes import article_store
+from steppewire.aws import reset_clients
+from steppewire.rates.routes import rates_repository
+from steppewire.search.routes import search_engine
+from steppewire.settings import load_settings
+from steppewire_local import LocalStack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -14,3 +24,28 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         yield
+
+
+def forget_warm_state() -> None:
+    """A warm container keeps settings, clients and repositories; each test is a fresh deployment."""
+    for cache in (load_settings, rates_repository, article_store, search_engine):
+        cache.cache_clear()
+    reset_clients()
+
+
+@pytest.fixture
+def deploy(aws: None) -> Iterator[Callable[..., LocalStack]]:
+    """Deploys the real template.yaml (with parameter overrides, as `sam deploy` takes them)."""
+    stacks: list[LocalStack] = []
+
+    def deploy_template(parameters: Mapping[str, str] | None = None) -> LocalStack:
+        forget_warm_state()
+        stack = LocalStack.create(ROOT / "template.yaml", parameters=parameters)
+        stack.deploy()
+        stacks.append(stack)
+        return stack
+
+    yield deploy_template
+    for stack in stacks:
+        stack.stop()
+    forget_warm_state()

@@ -2,16 +2,13 @@
 function -> articles table and index queue, the verdict written back to the bucket, read through the API."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from steppewire.articles.routes import article_store
-from steppewire.aws import reset_clients
-from steppewire.settings import get_articles_api_settings, get_publish_settings
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,20 +27,9 @@ def story(
     return ("\n".join(lines) + "\n\n" + text + "\n").encode()
 
 
-def forget_cached_state() -> None:
-    for cache in (get_publish_settings, get_articles_api_settings, article_store):
-        cache.cache_clear()
-    reset_clients()
-
-
 @pytest.fixture
-def stack(aws: None) -> Iterator[LocalStack]:
-    forget_cached_state()
-    stack = LocalStack.create(ROOT / "template.yaml")
-    stack.deploy()
-    yield stack
-    stack.stop()
-    forget_cached_state()
+def stack(deploy: Callable[..., LocalStack]) -> LocalStack:
+    return deploy()
 
 
 def bucket(stack: LocalStack) -> str:

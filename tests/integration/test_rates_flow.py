@@ -7,7 +7,7 @@ with the bank files in tests/fixtures/rates, or fails the way real banks fail.
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,9 +17,6 @@ from typing import Any
 import boto3
 import pytest
 
-from steppewire.aws import reset_clients
-from steppewire.rates.routes import rates_repository
-from steppewire.settings import get_rates_settings
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,23 +81,13 @@ def banks() -> Iterator[tuple[FakeBanks, dict[str, str]]]:
 
 
 @pytest.fixture
-def stack(aws: None, banks: tuple[FakeBanks, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
+def stack(
+    deploy: Callable[..., LocalStack], banks: tuple[FakeBanks, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> LocalStack:
     # Short client timeout so the "timeout" bank costs the test well under a second per attempt.
     monkeypatch.setenv("RATES_HTTP_TIMEOUT_SECONDS", "0.3")
     monkeypatch.setenv("RATES_HTTP_ATTEMPTS", "2")
-    forget_cached_state()
-    stack = LocalStack.create(ROOT / "template.yaml", parameters=banks[1])
-    stack.deploy()
-    yield stack
-    stack.stop()
-    forget_cached_state()
-
-
-def forget_cached_state() -> None:
-    """Containers keep settings and clients warm; each test is a fresh deployment."""
-    get_rates_settings.cache_clear()
-    rates_repository.cache_clear()
-    reset_clients()
+    return deploy(banks[1])
 
 
 def ticker(stack: LocalStack) -> dict[str, dict[str, Any]]:

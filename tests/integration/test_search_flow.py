@@ -2,7 +2,7 @@
 search table -> GET /search."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -10,35 +10,14 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from steppewire.articles.routes import article_store
-from steppewire.aws import reset_clients
-from steppewire.search.routes import search_engine
-from steppewire.settings import (
-    get_articles_api_settings,
-    get_indexer_settings,
-    get_publish_settings,
-    get_search_settings,
-)
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def forget_cached_state() -> None:
-    caches = (get_publish_settings, get_articles_api_settings, get_search_settings, get_indexer_settings)
-    for cache in (*caches, article_store, search_engine):
-        cache.cache_clear()
-    reset_clients()
-
-
 @pytest.fixture
-def stack(aws: None) -> Iterator[LocalStack]:
-    forget_cached_state()
-    stack = LocalStack.create(ROOT / "template.yaml")
-    stack.deploy()
-    yield stack
-    stack.stop()
-    forget_cached_state()
+def stack(deploy: Callable[..., LocalStack]) -> LocalStack:
+    return deploy()
 
 
 def publish(stack: LocalStack, key: str, title: str, body: str, **fields: str) -> None:

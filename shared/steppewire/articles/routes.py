@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from steppewire.api.resolver import BadRequest, NotFound
 from steppewire.articles.store import ArticleStore, DynamoArticleStore, timestamp
 from steppewire.aws import dynamodb_client
-from steppewire.settings import get_articles_api_settings
+from steppewire.settings import ArticlesApiSettings, load_settings
 
 router = APIGatewayRouter()
 DEFAULT_PAGE = 20
@@ -54,7 +54,7 @@ class ArticleView(ArticleCard):
 
 @lru_cache(maxsize=1)
 def article_store() -> ArticleStore:
-    return DynamoArticleStore(dynamodb_client(), get_articles_api_settings().articles_table_name)
+    return DynamoArticleStore(dynamodb_client(), load_settings(ArticlesApiSettings).articles_table_name)
 
 
 def _encode_cursor(facets: list[str], after: str) -> str:

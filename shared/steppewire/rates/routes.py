@@ -16,7 +16,7 @@ from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.model import TICKER_CURRENCIES
 from steppewire.rates.repository import DynamoRatesRepository, RatesRepository
 from steppewire.rates.ticker import DailyRate, TickerEntry
-from steppewire.settings import get_rates_settings
+from steppewire.settings import RatesSettings, load_settings
 
 router = APIGatewayRouter()
 MAX_HISTORY_DAYS = 366
@@ -61,7 +61,7 @@ class History(BaseModel):
 
 @lru_cache(maxsize=1)
 def rates_repository() -> RatesRepository:
-    return DynamoRatesRepository(dynamodb_client(), get_rates_settings().rates_table_name)
+    return DynamoRatesRepository(dynamodb_client(), load_settings(RatesSettings).rates_table_name)
 
 
 def _ticker_item(entry: TickerEntry) -> TickerItem:

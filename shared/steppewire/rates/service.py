@@ -11,7 +11,7 @@ from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.feeds import HttpGetter, fetch_all_feeds
 from steppewire.rates.ingest import IngestReport, RatesIngestion
 from steppewire.rates.repository import DynamoRatesRepository
-from steppewire.settings import get_rates_settings
+from steppewire.settings import RatesSettings, load_settings
 
 
 def requested_date(event: Mapping[str, Any]) -> date | None:
@@ -32,7 +32,7 @@ def requested_date(event: Mapping[str, Any]) -> date | None:
 
 
 def ingest_rates(requested: date | None) -> IngestReport:
-    settings = get_rates_settings()
+    settings = load_settings(RatesSettings)
     now = datetime.now(NEWSROOM_TIMEZONE)
     getter = HttpGetter(settings.rates_http_timeout_seconds, settings.rates_http_attempts)
     on = requested or now.date()

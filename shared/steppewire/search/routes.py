@@ -14,7 +14,7 @@ from steppewire.api.resolver import BadRequest
 from steppewire.aws import dynamodb_client
 from steppewire.search.engine import SearchEngine, SearchRequest
 from steppewire.search.index_store import DynamoIndexTable
-from steppewire.settings import get_search_settings
+from steppewire.settings import SearchSettings, load_settings
 
 router = APIGatewayRouter()
 MAX_PER_PAGE = 50
@@ -44,7 +44,7 @@ class SearchResponse(BaseModel):
 
 @lru_cache(maxsize=1)
 def search_engine() -> SearchEngine:
-    table = DynamoIndexTable(dynamodb_client(), get_search_settings().search_table_name)
+    table = DynamoIndexTable(dynamodb_client(), load_settings(SearchSettings).search_table_name)
     return SearchEngine(table, clock=lambda: dt.datetime.now(dt.UTC))
 
 
