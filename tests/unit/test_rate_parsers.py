@@ -195,17 +195,6 @@ def test_parse_nbk_accepts_either_nbk_feed() -> None:
     assert parse_nbk(body) == parse_nbk_rss(body)
 
 
-def test_parsers_registry_covers_every_source() -> None:
-    assert dict(PARSERS) == {
-        "NBK": parse_nbk,
-        "NBKR": parse_nbkr,
-        "NBT": parse_nbt,
-        "CBU": parse_cbu,
-        "CBT": parse_cbt,
-        "CBR": parse_cbr,
-    }
-
-
 # --- rows: number formats and untrustworthy rows --------------------------------------------------------
 
 
