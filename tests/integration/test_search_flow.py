@@ -189,3 +189,12 @@ def test_reindex_rebuilds_the_index_from_the_articles_table(newsroom: LocalStack
     event = json.loads((ROOT / "events" / "search_reindex.json").read_text())
     assert newsroom.invoke("SearchIndexFunction", event)["indexed"] == 4
     assert search(newsroom, "q=almaty")["total"] == 3
+
+
+def test_a_malformed_index_message_fails_alone(newsroom: LocalStack) -> None:
+    event = json.loads((ROOT / "events" / "search_index_via_sqs.json").read_text())
+    good = event["Records"][0]
+    bad = good | {"messageId": "bad-one", "body": "not json"}
+    result = newsroom.invoke("SearchIndexFunction", {"Records": [good, bad]})
+    assert result == {"batchItemFailures": [{"itemIdentifier": "bad-one"}]}
+    assert search(newsroom, "q=tenge")["total"] == 1
