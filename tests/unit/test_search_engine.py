@@ -161,3 +161,12 @@ def test_item_size_follows_dynamodb_rules() -> None:
     # names count; strings are UTF-8 bytes; a number is ~1 byte per 2 significant digits + 1; binary is raw
     item = {"pk": "T#a", "n": 12345, "b": b"\x00" * 10, "s": "Алма"}
     assert item_size(to_item(item)) == (2 + 3) + (1 + 4) + (1 + 10) + (1 + 8)
+
+
+def test_a_result_row_fits_one_read_unit_even_in_cyrillic() -> None:
+    table = InMemoryIndexTable()
+    long_russian = article("long", "Длинная статья", "Алматы " + "слово " * 5000, lang="ru")
+    Indexer(table, {"long": long_russian}.get).apply(["long"])
+    row = table.items[("DOC#1", "DOC")]
+    assert item_size(to_item(row)) <= 4096
+    assert row["text"].startswith("Алматы слово")

@@ -15,13 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from steppewire.articles.store import ArticleStore
+from steppewire.dynamo_items import item_size, to_item
 from steppewire.search.analysis import prefix_key, terms, token_spans
 from steppewire.search.index_store import IndexTable, Key
 from steppewire.search.postings import Posting, count, merge
 
 STATS_KEY: Key = ("STATS", "STATS")
 FACETS = ("lang", "category", "country")
-ROW_TEXT_CHARS = 2000  # the lead kept on the result row, for snippets
+# A result row stays within one 4 KB read unit (0.5 RCU each): the text lead for snippets gets what is left.
+ROW_BYTES = 4000
 PREFIX_CHARS = 3  # as-you-type starts at the third character
 TAG_PREFIX = "#tag:"
 
@@ -116,20 +118,32 @@ def analyze_article(item: Mapping[str, Any]) -> AnalyzedArticle:
         fields=(terms(title), terms(summary), terms(text)),
         surfaces=surfaces,
         tags=tuple(item.get("tags") or ()),
-        row={
-            "slug": item["slug"],
-            "title": title,
-            "summary": item.get("summary"),
-            "published_at": item["published_at"],
-            "lang": item["lang"],
-            "category": item.get("category"),
-            "country": item.get("country"),
-            "tags": list(item.get("tags") or ()),
-            "text": text[:ROW_TEXT_CHARS],
-        },
+        row=_row(item, title, text),
         published_minute=minute_of(str(item["published_at"])),
         facet_values={facet: item.get(facet) for facet in FACETS},
     )
+
+
+def _row(item: Mapping[str, Any], title: str, text: str) -> dict[str, Any]:
+    row = {
+        "pk": "DOC#0000000",
+        "sk": "DOC",
+        "doc": 1_000_000,
+        "slug": item["slug"],
+        "title": title,
+        "summary": item.get("summary"),
+        "published_at": item["published_at"],
+        "lang": item["lang"],
+        "category": item.get("category"),
+        "country": item.get("country"),
+        "tags": list(item.get("tags") or ()),
+        "text": "",
+    }
+    room = max(0, ROW_BYTES - item_size(to_item(row)))
+    row["text"] = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")  # Cyrillic is 2 bytes a letter
+    for placeholder in ("pk", "sk", "doc"):
+        del row[placeholder]
+    return row
 
 
 @dataclass
