@@ -170,3 +170,13 @@ def test_a_result_row_fits_one_read_unit_even_in_cyrillic() -> None:
     row = table.items[("DOC#1", "DOC")]
     assert item_size(to_item(row)) <= 4096
     assert row["text"].startswith("Алматы слово")
+
+
+def test_as_you_type_costs_two_round_trips_once_the_vocabulary_is_warm(table: InMemoryIndexTable) -> None:
+    engine = SearchEngine(table, clock=lambda: NOW)
+    before = table.meter.round_trips
+    cold = engine.search(SearchRequest("delegat"))
+    middle = table.meter.round_trips
+    warm = engine.search(SearchRequest("delega"))  # the next keystroke, same 3-letter vocabulary
+    assert (middle - before, table.meter.round_trips - middle) == (3, 2)
+    assert [h.slug for h in cold.hits] == [h.slug for h in warm.hits] == ["water-summit"]

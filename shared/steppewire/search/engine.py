@@ -3,13 +3,17 @@
 Read 1: the posting lists of the query's terms (plus a tag filter's, the corpus statistics and, for
 as-you-type, the last word's prefix vocabulary). Every posting carries its document's field lengths,
 date and facet codes, so scoring, filtering, date sorting, the exact total and the facet counts need
-nothing else. Read 2: the result rows of the requested page only. (A prefix that expands to words
-not read yet costs one read in between.)
+nothing else. Read 2: the result rows of the requested page only.
+
+As-you-type: the completions of the last word come from a small prefix vocabulary item. A warm
+container keeps the vocabularies it has read for a few minutes, so the completions' posting lists
+join read 1; on a cold vocabulary they cost one read in between (3 round trips).
 """
 
 from __future__ import annotations
 
 import re
+import time as monotonic_time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +22,7 @@ from typing import Any, Literal
 
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.search.analysis import prefix_key, terms
-from steppewire.search.index_store import IndexTable
+from steppewire.search.index_store import IndexTable, Key
 from steppewire.search.indexer import (
     FACETS,
     PREFIX_CHARS,
@@ -34,6 +38,9 @@ from steppewire.search.ranking import CorpusStats, FieldWeights, rank, score
 from steppewire.search.snippets import highlight, snippet
 
 MAX_PREFIX_EXPANSIONS = 10
+# How long a container trusts a prefix vocabulary it read: new words reach as-you-type completions
+# within this time (exact words are always current).
+VOCABULARY_TTL_SECONDS = 300.0
 _QUOTES = re.compile(r"[\"«»“”„]")
 
 
@@ -90,6 +97,15 @@ def parse_query(q: str) -> ParsedQuery:
     return ParsedQuery(words, last if len(last) >= PREFIX_CHARS else None)
 
 
+def _completions(vocabulary: Mapping[str, Any], prefix: str) -> list[str]:
+    """The index terms of the words starting with `prefix`, the most frequent first."""
+    candidates = sorted(
+        ((str(term), int(docs)) for surface, (term, docs) in vocabulary.items() if surface.startswith(prefix)),
+        key=lambda pair: -pair[1],
+    )
+    return list(dict.fromkeys(term for term, _ in candidates))[:MAX_PREFIX_EXPANSIONS]
+
+
 def _minute(day: date, end_of_day: bool) -> int:
     moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(), NEWSROOM_TIMEZONE)
     return int(moment.astimezone(UTC).timestamp() // 60) - (1 if end_of_day else 0)
@@ -100,6 +116,13 @@ class SearchEngine:
         self._table = table
         self._clock = clock
         self._weights = weights or FieldWeights()
+        self._vocabularies: dict[Key, tuple[float, dict[str, Any]]] = {}
+
+    def _cached_vocabulary(self, key: Key) -> dict[str, Any] | None:
+        cached = self._vocabularies.get(key)
+        if cached is None or monotonic_time.monotonic() - cached[0] > VOCABULARY_TTL_SECONDS:
+            return None
+        return cached[1]
 
     def search(self, request: SearchRequest) -> SearchResult:
         query = parse_query(request.q)
@@ -107,15 +130,21 @@ class SearchEngine:
         keys = [term_key(term) for term in index_terms] + [STATS_KEY]
         if request.tag:
             keys.append(term_key(tag_term(request.tag)))
-        if query.prefix:
+        vocabulary = self._cached_vocabulary(prefix_item_key(query.prefix)) if query.prefix else None
+        if query.prefix and vocabulary is None:
             keys.append(prefix_item_key(query.prefix))
+        elif query.prefix and vocabulary is not None:
+            keys += [term_key(term) for term in _completions(vocabulary, query.prefix)]
         found = self._table.get_many(keys)
         stats = Stats.from_item(found.get(STATS_KEY))
         postings = {term: decode(found[term_key(term)]["p"]) for term in index_terms if term_key(term) in found}
         groups = [[postings[t] for t in word if t in postings] for word in query.words]
         matched_terms = set(postings)
         if query.prefix:
-            expansions = self._expansions(found.get(prefix_item_key(query.prefix)), query.prefix, postings)
+            if vocabulary is None:
+                vocabulary = dict((found.get(prefix_item_key(query.prefix)) or {}).get("v", {}))
+                self._vocabularies[prefix_item_key(query.prefix)] = (monotonic_time.monotonic(), vocabulary)
+            expansions = self._expansions(vocabulary, query.prefix, postings, found)
             matched_terms |= set(expansions)
             groups[-1] = groups[-1] + list(expansions.values())  # the last word: itself OR its completions
         empty = SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
@@ -135,18 +164,22 @@ class SearchEngine:
         return SearchResult(len(matches), request.page, request.per_page, hits, self._facets(matches, info, stats))
 
     def _expansions(
-        self, vocabulary_item: Mapping[str, Any] | None, prefix: str, already: Mapping[str, list[Posting]]
+        self,
+        vocabulary: Mapping[str, Any],
+        prefix: str,
+        already: Mapping[str, list[Posting]],
+        found: Mapping[Key, Mapping[str, Any]],
     ) -> dict[str, list[Posting]]:
-        vocabulary = (vocabulary_item or {}).get("v", {})
-        candidates = sorted(
-            ((str(term), int(docs)) for surface, (term, docs) in vocabulary.items() if surface.startswith(prefix)),
-            key=lambda pair: -pair[1],
-        )
-        chosen = list(dict.fromkeys(term for term, _ in candidates))[:MAX_PREFIX_EXPANSIONS]
-        missing = [term for term in chosen if term not in already]
-        found = self._table.get_many([term_key(term) for term in missing]) if missing else {}
+        chosen = _completions(vocabulary, prefix)
+        missing = [term for term in chosen if term not in already and term_key(term) not in found]
+        found = {**found, **(self._table.get_many([term_key(term) for term in missing]) if missing else {})}
         lists = {term: already[term] for term in chosen if term in already}
-        lists |= {term: decode(found[term_key(term)]["p"]) for term in missing if term_key(term) in found}
+        lists |= {
+            term: decode(found[term_key(t)]["p"])
+            for t in chosen
+            if t not in already and term_key(t) in found
+            for term in [t]
+        }
         return lists
 
     def _filter(
