@@ -4,7 +4,9 @@ For each function with a sample event, a fresh interpreter imports its handler a
 that event (against the embedded AWS and the recorded rate feeds, so no network), beside two
 yardsticks measured in the same loop: a bare `import boto3`, and a minimal Powertools handler of the
 same kind (Logger, Tracer, Metrics and a validating resolver for API functions; the SAM `hello-pt`
-shape). Reported as medians and ratios; the last line is one JSON object with every figure.
+shape). Reported as medians and ratios. Then the search benchmark (`bench/search_bench.py`: the index
+against a naive Scan-and-filter on 1k/10k/50k-article corpora; `BENCH_SEARCH_SIZES`, empty to skip).
+The last line is one JSON object with every figure of both.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import botocore.session
 from moto.server import ThreadedMotoServer
 
+from bench import search_bench
 from steppewire_local import LocalStack
 from steppewire_local.recorded_feeds import RecordedRatesFeeds
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
@@ -50,7 +57,7 @@ SAMPLE_ARTICLE = "---\ntitle: Tenge steadies after the rate decision\ndate: 2026
 def fresh_upload(stack: LocalStack, run: int) -> str:
     """A new version of the file the sample S3 event names, and that event with a later sequencer: each
     measured publish does the whole job (an identical event would be answered by idempotency)."""
-    s3 = botocore.session.get_session().create_client("s3")
+    s3 = cast("S3Client", botocore.session.get_session().create_client("s3"))
     body = SAMPLE_ARTICLE.format(f"Version {run} of the text.").encode()
     s3.put_object(Bucket=stack.physical_id("ArticlesBucket"), Key="incoming/story.md", Body=body)
     event = json.loads((ROOT / "events" / "publish_s3_put_via_sqs.json").read_text())
@@ -93,6 +100,16 @@ def lambda_like_env(stack: LocalStack, function: str, endpoint: str) -> dict[str
 
 
 def main() -> None:
+    cold = cold_start_section()
+    sizes = search_bench.sizes_from_env()
+    search = search_bench.run(sizes) if sizes else None
+    if search is not None:
+        print()
+        search_bench.report(search)
+    print(json.dumps(cold | {"search": search}))
+
+
+def cold_start_section() -> dict[str, object]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per DynamoDB call is noise
     server.start()
@@ -109,7 +126,7 @@ def main() -> None:
     finally:
         feeds.stop()
         server.stop()
-    report(results)
+    return report(results)
 
 
 def measure(stack: LocalStack, endpoint: str) -> dict[str, dict[str, float]]:
@@ -132,7 +149,8 @@ def measure(stack: LocalStack, endpoint: str) -> dict[str, dict[str, float]]:
     }
 
 
-def report(results: dict[str, dict[str, float]]) -> None:
+def report(results: dict[str, dict[str, float]]) -> dict[str, object]:
+    """Prints the cold-start table; returns its figures for the closing JSON line."""
     print(f"Cold start: import + first invocation in a fresh interpreter, median of {RUNS} runs (ms)")
     columns = "".join(f"{name:>10}" for name in ("handler", "PT twin", "boto3"))
     print(f"{'function':<22}{columns}{'handler/twin':>14}{'target':>9}{'imports':>9}")
@@ -153,7 +171,7 @@ def report(results: dict[str, dict[str, float]]) -> None:
             "imports_handler_over_twin": round(import_ratio, 3),
             "within_target": ok,
         }
-    print(json.dumps({"cold_start": figures, "runs": RUNS, "target_ratio": TARGET_RATIO}))
+    return {"cold_start": figures, "runs": RUNS, "target_ratio": TARGET_RATIO}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,676 @@
+"""`make bench`, search part: the index against a naive Scan-and-filter, on corpora of 1k, 10k and 50k articles.
+
+Per size (`BENCH_SEARCH_SIZES`, default "1000,10000,50000"), in one worker process:
+
+1. Corpus (`bench.corpus`): real Wikinews text recombined to N articles, in publication order.
+2. Index: the real `Indexer` over an `InMemoryIndexTable` (same items, same capacity meter as the DynamoDB
+   adapter). All but the last 550 articles are loaded in batches of `BULK_BATCH` (setup, not measured: the
+   indexer's work per batch grows with the index, and a bulk load is `make reindex`'s job); then one batch of
+   500 is measured (write units per article, amortized over the batch), then the last 50 articles are
+   published one `apply([slug])` each, as single publishes arrive (write units per article, p50/p95).
+3. Queries: a fixed set (`QUERIES`, independent of the size) through `SearchEngine.search`; per query the
+   meter's round trips and read units, and the CPU time of the call (`time.process_time`, median of
+   `CPU_REPEATS`). "ours" is a warm engine (one engine for the whole set, after a first pass over it: a warm
+   Lambda container, which keeps the prefix vocabularies it read); "cold engine" gives every call a new
+   engine (the first query of a container). "as typed" runs the same words without a trailing space, which
+   makes the last word a prefix (as-you-type), as for every query a search box submits as typed. CPU time
+   includes the in-memory table's own bookkeeping (copying items, computing their sizes); a real DynamoDB
+   call adds botocore's parsing instead.
+4. Baseline, what a port of the seed site would do: Scan the articles table and filter in Python. Round
+   trips = Scan pages of at most 1 MB; read units = per page ceil(page bytes / 4 KB) x 0.5 (a Scan sums the
+   item sizes, then rounds); CPU = really filtering every article (case-insensitive substring of every
+   query word in title + text, facet filters, sorted by date, counted). The articles are sized by DynamoDB's
+   rules without body_html, the LIST#/SOURCE# items the real table also holds, or deserialization, so the
+   baseline is a lower bound of the real cost.
+5. Top-10 agreement with the reference BM25 (`bench.reference_bm25.agreement`, bm25s "lucene"): parity is
+   proven single-field, on the body terms of this corpus and this query set's terms, with body-only weights
+   and any-term matching, which reduces our scorer to the reference formula. The product ships field weights
+   (title 3, summary 2, body 1) and all-terms matching on top of that same scorer, so its ranking is
+   intentionally not the reference's; what the figure proves is that the scoring code (and the posting codec
+   it reads through) computes BM25 exactly. Cranfield (`../shared/data/cranfield/`) is checked the same way
+   when present. A task of its own per size (it needs the corpus, not the index).
+6. At 1k, a sanity pass through the real DynamoDB adapter (`DynamoIndexTable` on moto): the in-memory
+   items bulk-loaded into a `SearchTable`-shaped table, the query set run again on cold engines; totals,
+   result slugs, scores, facets, round trips and read units must equal the in-memory cold run.
+
+The tasks run in worker processes (`BENCH_SEARCH_JOBS`, default 2), largest index first: the 50k index gets
+one core, everything else queues on the other. The baseline and our figures of a size are always measured in
+the same process, one after the other. Nothing is asserted: the figures and ratios are reported, with the
+design's budget (2 round trips, 10 RCU at p95) beside them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from bench import corpus as corpus_module
+from steppewire.dynamo_items import item_size, to_item
+from steppewire.search.analysis import terms
+from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult
+from steppewire.search.index_store import READ_UNIT_BYTES, CapacityMeter, IndexTable, InMemoryIndexTable, Key
+from steppewire.search.indexer import Indexer
+
+ROOT = Path(__file__).resolve().parent.parent
+CRANFIELD_DIR = ROOT.parent / "shared" / "data" / "cranfield"
+DEFAULT_SIZES = "1000,10000,50000"
+BULK_BATCH = 25_000  # the final index does not depend on the batching; fewer rewrites of big lists
+MEASURED_BATCH = 500
+SINGLE_PUBLISHES = 50
+CPU_REPEATS = 3
+SCAN_PAGE_BYTES = 1024 * 1024
+ITEM_LIMIT_BYTES = 400 * 1024
+TARGET_ROUND_TRIPS = 2
+TARGET_RCU = 10.0
+ADAPTER_CHECK_SIZE = 1000
+CLOCK = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)  # after every generated publication date
+
+
+def bench_clock() -> datetime:
+    return CLOCK
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    label: str
+    q: str  # a trailing space marks the last word complete; without it the last word is also a prefix
+    lang: str | None = None
+    country: str | None = None
+    tag: str | None = None
+    sort: Literal["relevance", "date"] = "relevance"
+
+    def request(self, *, as_typed: bool = False) -> SearchRequest:
+        q = self.q.rstrip() if as_typed else self.q
+        return SearchRequest(q, lang=self.lang, country=self.country, tag=self.tag, sort=self.sort)
+
+
+def _word(q: str, **options: Any) -> BenchQuery:
+    return BenchQuery(_label(q, options), q + " ", **options)
+
+
+def _prefix(q: str, **options: Any) -> BenchQuery:
+    return BenchQuery(_label(q, options) + " (prefix)", q, **options)
+
+
+def _label(q: str, options: Mapping[str, Any]) -> str:
+    return q + "".join(f" [{name}={value}]" for name, value in options.items())
+
+
+# Fixed, whatever the corpus size: 1-3 words in English and Russian, names in both scripts (which the analyzer
+# folds to one term), facet and tag filters, date order, and as-you-type prefixes.
+QUERIES: tuple[BenchQuery, ...] = (
+    _word("tenge"),
+    _word("Almaty"),
+    _word("Tashkent"),
+    _word("Bishkek"),
+    _word("election"),
+    _word("president"),
+    _word("oil prices"),
+    _word("central bank"),
+    _word("inflation rate"),
+    _word("earthquake"),
+    _word("football match"),
+    _word("human rights"),
+    _word("gas exports China"),
+    _word("air pollution"),
+    _word("police arrested suspect"),
+    _word("Uzbekistan cotton"),
+    _word("Алматы"),
+    _word("Ташкент"),
+    _word("Бишкеке"),
+    _word("тенге"),
+    _word("президент"),
+    _word("выборы"),
+    _word("нефть"),
+    _word("Казахстан"),
+    _word("экономика"),
+    _word("инфляция"),
+    _word("землетрясение"),
+    _word("чемпионат мира"),
+    _word("Центральной Азии"),
+    _word("курс доллара"),
+    _word("Алматы", lang="en"),
+    _word("Almaty", lang="ru"),
+    _word("Tashkent", country="Uzbekistan"),
+    _word("выборы", country="Kyrgyzstan"),
+    _word("Kazakhstan", lang="en"),
+    _word("parliament", tag="elections"),
+    _word("president", lang="en", sort="date"),
+    _word("Казахстан", sort="date"),
+    _word("tenge", country="Kazakhstan", sort="date"),
+    _prefix("Kazakh"),
+    _prefix("президен"),
+    _prefix("central ban"),
+    _prefix("Ташк"),
+)
+
+
+# --- figures -----------------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile: an observed value, the smallest with at least p % of the values at or below it."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return float(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)])
+
+
+def spread(values: Sequence[float], digits: int = 2) -> dict[str, float]:
+    return {
+        "p50": round(percentile(values, 50), digits),
+        "p95": round(percentile(values, 95), digits),
+        "max": round(max(values, default=0.0), digits),
+    }
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 1) if denominator else None
+
+
+@dataclass
+class QueryRun:
+    label: str
+    round_trips: int
+    read_units: float
+    cpu_ms: float
+    total: int
+    slugs: list[str]
+    scores: list[float]
+    facets: dict[str, dict[str, int]]
+
+
+def _measured(table: IndexTable, call: Callable[[], SearchResult]) -> tuple[SearchResult, int, float]:
+    trips, units = table.meter.round_trips, table.meter.read_units
+    result = call()
+    return result, table.meter.round_trips - trips, table.meter.read_units - units
+
+
+def run_queries(
+    table: IndexTable, queries: Sequence[BenchQuery], *, as_typed: bool = False, cold: bool = False
+) -> list[QueryRun]:
+    """The query set, measured. Warm (default): one engine serves every query after a first pass over the whole
+    set, as a warm Lambda container does (the engine keeps the prefix vocabularies it read for 5 minutes).
+    Cold: each measured call gets a new engine, as the first query of a container sees it."""
+    shared = SearchEngine(table, bench_clock)
+    requests = [query.request(as_typed=as_typed) for query in queries]
+    for request in requests:  # warm-up: process-wide caches (stemmer, names), the shared engine's vocabularies
+        shared.search(request)
+    runs = []
+    for query, request in zip(queries, requests, strict=True):
+        engine = SearchEngine(table, bench_clock) if cold else shared
+        result, trips, units = _measured(table, partial(engine.search, request))
+        cpu = []
+        for _ in range(CPU_REPEATS):
+            engine = SearchEngine(table, bench_clock) if cold else shared
+            start = time.process_time()
+            engine.search(request)
+            cpu.append((time.process_time() - start) * 1000)
+        runs.append(
+            QueryRun(
+                query.label,
+                trips,
+                units,
+                statistics.median(cpu),
+                result.total,
+                [hit.slug for hit in result.hits],
+                [hit.score for hit in result.hits],
+                result.facets,
+            )
+        )
+    return runs
+
+
+def query_figures(runs: Sequence[QueryRun]) -> dict[str, dict[str, float]]:
+    return {
+        "round_trips": spread([r.round_trips for r in runs], 0),
+        "rcu": spread([r.read_units for r in runs], 1),
+        "cpu_ms": spread([r.cpu_ms for r in runs], 2),
+    }
+
+
+class RecordingTable:
+    """An index table that remembers what each read fetched (a diagnostic wrapper, same meter)."""
+
+    def __init__(self, table: InMemoryIndexTable) -> None:
+        self._table = table
+        self.meter = table.meter
+        self.reads: list[list[tuple[str, int]]] = []  # per round of get_many: (pk, bytes) of the items found
+
+    def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
+        found = self._table.get_many(keys)
+        self.reads.append([(key[0], item_size(to_item(item))) for key, item in found.items()])
+        return found
+
+    def write_many(self, puts: Sequence[Mapping[str, Any]], deletes: Sequence[Key]) -> None:
+        raise NotImplementedError("queries do not write")
+
+    def keys_with_prefix(self, prefix: str) -> list[Key]:
+        raise NotImplementedError("queries do not scan")
+
+
+def _read_units(size: int) -> float:
+    return max(1, math.ceil(size / READ_UNIT_BYTES)) * 0.5
+
+
+def expensive_queries(
+    table: InMemoryIndexTable,
+    runs: Sequence[QueryRun],
+    queries: Sequence[BenchQuery],
+    *,
+    as_typed: bool = False,
+    cold: bool = False,
+) -> list[str]:
+    """The queries over the read budget or the round-trip budget, with the items each of their reads fetched
+    (the three largest per read, in RCU), replayed on an engine as warm or cold as the measured one."""
+    notes = []
+    for run, query in zip(runs, queries, strict=True):
+        if run.read_units <= TARGET_RCU and run.round_trips <= TARGET_ROUND_TRIPS:
+            continue
+        recorder = RecordingTable(table)
+        engine = SearchEngine(recorder, bench_clock)
+        if not cold:
+            engine.search(query.request(as_typed=as_typed))
+            recorder.reads.clear()
+        engine.search(query.request(as_typed=as_typed))
+        reads = []
+        for number, found in enumerate(recorder.reads, start=1):
+            largest = sorted(found, key=lambda pair: -pair[1])[:3]
+            units = sum(_read_units(size) for _, size in found)
+            shown = ", ".join(f"{pk} {_read_units(size):g}" for pk, size in largest)
+            reads.append(
+                f"read {number}: {len(found)} items {units:g} RCU ({shown}{', ...' if len(found) > 3 else ''})"
+            )
+        notes.append(
+            f"{run.label}: {run.round_trips} round trips, {run.read_units:g} RCU, {run.total} matches; "
+            + "; ".join(reads)
+        )
+    return notes
+
+
+# --- the naive baseline ------------------------------------------------------------------------------------
+
+
+def scan_pages(sizes: Iterable[int]) -> list[int]:
+    """Bytes per Scan page: a page stops before the item that would take it past 1 MB."""
+    pages: list[int] = []
+    current = 0
+    for size in sizes:
+        if current and current + size > SCAN_PAGE_BYTES:
+            pages.append(current)
+            current = 0
+        current += size
+    if current:
+        pages.append(current)
+    return pages
+
+
+def naive_search(articles: Sequence[Mapping[str, Any]], query: BenchQuery) -> tuple[int, list[str]]:
+    """What the Scan's caller does with every item: substring match of every word, facets, newest first."""
+    words = [word.casefold() for word in query.q.split()]
+    wanted = {facet: value.casefold() for facet in ("lang", "country") if (value := getattr(query, facet))}
+    tag = query.tag.casefold() if query.tag else None
+    matches = []
+    for article in articles:
+        if any(str(article.get(facet) or "").casefold() != value for facet, value in wanted.items()):
+            continue
+        if tag is not None and tag not in (str(t).casefold() for t in article.get("tags") or ()):
+            continue
+        haystack = f"{article['title']} {article.get('text') or ''}".casefold()
+        if all(word in haystack for word in words):
+            matches.append(article)
+    matches.sort(key=lambda article: str(article["published_at"]), reverse=True)
+    return len(matches), [str(article["slug"]) for article in matches[:10]]
+
+
+def naive_figures(articles: Sequence[Mapping[str, Any]], queries: Sequence[BenchQuery]) -> dict[str, Any]:
+    pages = scan_pages(item_size(to_item(article)) for article in articles)
+    read_units = sum(math.ceil(page / READ_UNIT_BYTES) * 0.5 for page in pages)
+    cpu = []
+    for query in queries:
+        start = time.process_time()
+        naive_search(articles, query)
+        cpu.append((time.process_time() - start) * 1000)
+    trips = [float(len(pages))] * len(queries)
+    return {
+        "round_trips": spread(trips, 0),
+        "rcu": spread([read_units] * len(queries), 1),
+        "cpu_ms": spread(cpu, 1),
+        "table_mb": round(sum(pages) / 1e6, 1),
+    }
+
+
+# --- the reference ------------------------------------------------------------------------------------------
+
+
+def reference_agreement(documents: Sequence[Sequence[str]], queries: Sequence[Sequence[str]]) -> dict[str, Any]:
+    try:
+        from bench.reference_bm25 import agreement
+    except ImportError as error:  # bm25s/numpy are dev-only
+        return {"skipped": f"reference unavailable: {error}"}
+    start = time.perf_counter()
+    result = agreement(documents, queries, k=10)
+    return {
+        "queries": result.queries,
+        "same_top10": result.same_top_k,
+        "share": round(result.share, 4),
+        "max_score_delta": float(f"{result.max_score_delta:.3g}"),
+        "differing": list(result.differing),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def cranfield_agreement() -> dict[str, Any] | None:
+    if not (CRANFIELD_DIR / "cran.all.1400").is_file():
+        return None
+    try:
+        from bench.reference_bm25 import analyzer, read_cranfield
+    except ImportError as error:
+        return {"skipped": f"reference unavailable: {error}"}
+    _, tokenize = analyzer()
+    documents, queries = read_cranfield(CRANFIELD_DIR, tokenize)
+    return {"documents": len(documents)} | reference_agreement(documents, queries)
+
+
+# --- the real DynamoDB adapter, on moto ---------------------------------------------------------------------
+
+
+def adapter_check(
+    table: InMemoryIndexTable, queries: Sequence[BenchQuery], expected: Sequence[QueryRun]
+) -> dict[str, Any]:
+    """The query set through `DynamoIndexTable` on moto, over the same items: the same answers and the same
+    meter readings as the in-memory run with cold engines (`expected`)."""
+    import boto3
+    from moto import mock_aws
+
+    from steppewire.search.index_store import DynamoIndexTable
+
+    saved = dict(os.environ)
+    os.environ.pop("AWS_ENDPOINT_URL", None)  # the cold-start section points boto at its moto server
+    os.environ |= {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="us-east-1")
+            client.create_table(
+                TableName="SearchTable",
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            )
+            dynamo = DynamoIndexTable(client, "SearchTable", CapacityMeter())
+            start = time.perf_counter()
+            dynamo.write_many(list(table.items.values()), [])
+            loaded = time.perf_counter() - start
+            answers_match = meter_match = True
+            mismatches = []
+            for query, wanted in zip(queries, expected, strict=True):
+                engine = SearchEngine(dynamo, bench_clock)  # a new engine per query, as the cold run had
+                result, trips, units = _measured(dynamo, partial(engine.search, query.request()))
+                same = (
+                    result.total == wanted.total
+                    and [hit.slug for hit in result.hits] == wanted.slugs
+                    and [hit.score for hit in result.hits] == wanted.scores
+                    and result.facets == wanted.facets
+                )
+                same_meter = trips == wanted.round_trips and units == wanted.read_units
+                answers_match &= same
+                meter_match &= same_meter
+                if not (same and same_meter):
+                    mismatches.append(query.label)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return {
+        "adapter_matches": answers_match,
+        "adapter_meter_matches": meter_match,
+        "mismatches": mismatches,
+        "items": len(table.items),
+        "load_s": round(loaded, 1),
+    }
+
+
+# --- one size ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Publish:
+    write_units: float
+    read_units: float
+    round_trips: int
+    cpu_s: float
+
+
+def _publish(table: InMemoryIndexTable, indexer: Indexer, slugs: Sequence[str]) -> Publish:
+    meter = table.meter
+    units, reads, trips = meter.write_units, meter.read_units, meter.round_trips
+    cpu = time.process_time()
+    indexer.apply(slugs)
+    cpu = time.process_time() - cpu
+    return Publish(meter.write_units - units, meter.read_units - reads, meter.round_trips - trips, cpu)
+
+
+def _log(message: str) -> None:
+    print(f"[search bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def corpus_agreement(size: int) -> dict[str, Any]:
+    """Top-10 agreement with the reference on the body terms of the `size` corpus and the query set's terms.
+    A task of its own: it needs the corpus but not the index, so it runs beside the indexing of a larger size."""
+    if size > agreement_limit():
+        return {"skipped": f"above BENCH_AGREEMENT_MAX={agreement_limit()}"}
+    articles = corpus_module.build(size).articles
+    body_terms = [terms(str(article.get("text") or "")) for article in articles]
+    figures = reference_agreement(body_terms, [terms(query.q) for query in QUERIES])
+    _log(f"{size:,}: reference agreement done")
+    return figures
+
+
+def measure_size(size: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    built = corpus_module.build(size)
+    articles = built.articles
+    by_slug = {str(article["slug"]): article for article in articles}
+    slugs = list(by_slug)
+    table = InMemoryIndexTable()
+    indexer = Indexer(table, article_reader=by_slug.get)
+    singles = min(SINGLE_PUBLISHES, max(1, size // 10))
+    batch = min(MEASURED_BATCH, max(1, (size - singles) // 2))
+    bulk = size - singles - batch
+    bulk_cpu = 0.0
+    for start in range(0, bulk, BULK_BATCH):
+        bulk_cpu += _publish(table, indexer, slugs[start : min(bulk, start + BULK_BATCH)]).cpu_s
+        _log(f"{size:,}: {min(bulk, start + BULK_BATCH):,} articles bulk-loaded, {bulk_cpu:.0f} s CPU")
+    measured = _publish(table, indexer, slugs[bulk : bulk + batch])
+    _log(f"{size:,}: batch of {batch} published in {measured.cpu_s:.1f} s CPU")
+    single = [_publish(table, indexer, [slug]) for slug in slugs[bulk + batch :]]
+    index_s = time.perf_counter() - started
+    _log(
+        f"{size:,} articles indexed in {index_s:.0f} s ({sum(p.cpu_s for p in single):.0f} s for {len(single)} singles)"
+    )
+
+    item_sizes = {key: item_size(to_item(item)) for key, item in table.items.items()}
+    largest_key, largest = max(item_sizes.items(), key=lambda pair: pair[1])
+    ours = run_queries(table, QUERIES)
+    cold = run_queries(table, QUERIES, cold=True)
+    typed = run_queries(table, QUERIES, as_typed=True)
+    _log(f"{size:,}: queries done")
+    naive = naive_figures(articles, QUERIES)
+    _log(f"{size:,}: naive baseline done")
+    ours_figures: dict[str, Any] = dict(query_figures(ours)) | {
+        "wcu_per_article_single": spread([p.write_units for p in single], 0),
+        "wcu_per_article_batch": round(measured.write_units / batch, 1),
+        "index_rcu_per_article_single": spread([p.read_units for p in single], 1),
+        "index_rcu_per_article_batch": round(measured.read_units / batch, 2),
+        "index_round_trips_single": spread([float(p.round_trips) for p in single], 0),
+        "index_cpu_s_single": spread([p.cpu_s for p in single], 3),
+        "index_cpu_ms_per_article_batch": round(measured.cpu_s * 1000 / batch, 1),
+    }
+    figures: dict[str, Any] = {
+        "articles": size,
+        "corpus": built.source,
+        "index": {
+            "items": len(table.items),
+            "mb": round(sum(item_sizes.values()) / 1e6, 1),
+            "largest_item_kb": round(largest / 1024, 1),
+            "largest_item": largest_key[0],
+            "items_over_400kb": sum(1 for s in item_sizes.values() if s > ITEM_LIMIT_BYTES),
+            "build_s": round(index_s, 1),
+            "bulk_cpu_s": round(bulk_cpu, 1),
+            "bulk_batch": BULK_BATCH,
+            "measured_batch": batch,
+            "single_publishes": len(single),
+        },
+        "ours": ours_figures,
+        "ours_cold": query_figures(cold),
+        "ours_as_typed": query_figures(typed),
+        "naive": naive,
+        "ratio_naive_over_ours": {
+            f"{name}_{p}": _ratio(naive[name][p], ours_figures[name][p])
+            for name in ("round_trips", "rcu", "cpu_ms")
+            for p in ("p50", "p95")
+        },
+        "over_budget": expensive_queries(table, ours, QUERIES),
+        "over_budget_cold": expensive_queries(table, cold, QUERIES, cold=True),
+        "over_budget_as_typed": expensive_queries(table, typed, QUERIES, as_typed=True),
+        "within_target": ours_figures["round_trips"]["p95"] <= TARGET_ROUND_TRIPS
+        and ours_figures["rcu"]["p95"] <= TARGET_RCU,
+    }
+    if size == ADAPTER_CHECK_SIZE:
+        figures["adapter"] = adapter_check(table, QUERIES, cold)
+        _log(f"{size:,}: DynamoDB adapter check done")
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    return figures
+
+
+# --- all sizes -----------------------------------------------------------------------------------------------
+
+
+def agreement_limit() -> int:
+    """Largest corpus checked against the reference (`BENCH_AGREEMENT_MAX`): ~35 s at 10k, ~3 min at 50k."""
+    return int(os.environ.get("BENCH_AGREEMENT_MAX", "50000"))
+
+
+def sizes_from_env() -> list[int]:
+    raw = os.environ.get("BENCH_SEARCH_SIZES", DEFAULT_SIZES)
+    return [int(part) for part in raw.replace(" ", "").split(",") if part]
+
+
+def run(sizes: Sequence[int]) -> dict[str, Any]:
+    """Every size (largest first, so the longest job starts first) and Cranfield, in worker processes."""
+    started = time.perf_counter()
+    jobs = max(1, int(os.environ.get("BENCH_SEARCH_JOBS", "2")))
+    ordered = sorted(set(sizes), reverse=True)
+    # Largest first: the 50k index is the longest job and gets a worker to itself; the rest queue on the other.
+    with ProcessPoolExecutor(max_workers=min(jobs, 2 * len(ordered) + 1)) as pool:
+        measures = {size: pool.submit(measure_size, size) for size in ordered}
+        agreements = {size: pool.submit(corpus_agreement, size) for size in ordered}
+        cranfield = pool.submit(cranfield_agreement)
+        results = {size: measures[size].result() | {"agreement": agreements[size].result()} for size in sorted(ordered)}
+        cranfield_figures = cranfield.result()
+    adapter = next((figures["adapter"] for figures in results.values() if "adapter" in figures), None)
+    return {
+        "queries": len(QUERIES),
+        "target": {"round_trips_p95": TARGET_ROUND_TRIPS, "rcu_p95": TARGET_RCU},
+        "sizes": {str(size): figures for size, figures in results.items()},
+        "cranfield_agreement": cranfield_figures,
+        "adapter_matches": None if adapter is None else adapter["adapter_matches"] and adapter["adapter_meter_matches"],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _row(name: str, figures: Mapping[str, Any], extra: str = "") -> str:
+    cells = [
+        f"{figures['round_trips']['p50']:>6g}{figures['round_trips']['p95']:>6g}",
+        f"{figures['rcu']['p50']:>9g}{figures['rcu']['p95']:>9g}",
+        f"{figures['cpu_ms']['p50']:>9.2f}{figures['cpu_ms']['p95']:>9.2f}",
+    ]
+    return f"{name:<20}{''.join(cells)}{extra}"
+
+
+def report(search: Mapping[str, Any]) -> None:
+    print(f"Search: {search['queries']} fixed queries per corpus; p50/p95 over the queries")
+    for size, figures in search["sizes"].items():
+        index = figures["index"]
+        ours, naive, ratio = figures["ours"], figures["naive"], figures["ratio_naive_over_ours"]
+        agreement = figures["agreement"]
+        print()
+        print(
+            f"{int(size):,} articles ({figures['corpus']} text): index {index['items']:,} items, {index['mb']} MB,"
+            f" largest {index['largest_item_kb']} KB ({index['largest_item']}), {index['items_over_400kb']} over"
+            f" 400 KB; built in {index['build_s']:.0f} s; naive table {naive['table_mb']} MB"
+        )
+        print(
+            f"{'':<20}{'round trips':>12}{'RCU/query':>18}{'CPU ms/query':>18}{'WCU/article':>18}"
+            f"{'WCU/art':>9}{'top-10 agreement':>20}"
+        )
+        print(
+            f"{'':<20}{'p50':>6}{'p95':>6}{'p50':>9}{'p95':>9}{'p50':>9}{'p95':>9}{'p50 single':>12}{'p95':>6}"
+            f"{'batch':>9}"
+        )
+        single = ours["wcu_per_article_single"]
+        if "same_top10" in agreement:
+            agree = f"{agreement['same_top10']}/{agreement['queries']} (max delta {agreement['max_score_delta']:.1g})"
+        else:
+            agree = agreement.get("skipped", "-")
+        extra = f"{single['p50']:>12g}{single['p95']:>6g}{ours['wcu_per_article_batch']:>9g}{agree:>26}"
+        print(_row("ours", ours, extra))
+        print(_row("ours, cold engine", figures["ours_cold"]))
+        print(_row("ours, as typed", figures["ours_as_typed"]))
+        print(_row("naive Scan+filter", naive))
+        cells = [
+            f"{ratio['round_trips_p50'] or 0:>6g}{ratio['round_trips_p95'] or 0:>6g}",
+            f"{ratio['rcu_p50'] or 0:>9g}{ratio['rcu_p95'] or 0:>9g}",
+            f"{ratio['cpu_ms_p50'] or 0:>9g}{ratio['cpu_ms_p95'] or 0:>9g}",
+        ]
+        print(f"{'naive / ours':<20}{''.join(cells)}")
+        verdict = "within" if figures["within_target"] else "OVER"
+        print(
+            f"target at p95: <= {search['target']['round_trips_p95']} round trips, <= {search['target']['rcu_p95']:g}"
+            f" RCU: {verdict}"
+        )
+        for note in figures["over_budget"]:
+            print(f"  over budget: {note}")
+        seen = {note.split(":")[0] for note in figures["over_budget"]}
+        for kind in ("cold", "as_typed"):
+            for note in figures[f"over_budget_{kind}"]:
+                if note.split(":")[0] not in seen:
+                    print(f"  over budget {kind.replace('_', ' ')} only: {note}")
+        if "adapter" in figures:
+            adapter = figures["adapter"]
+            print(
+                f"DynamoDB adapter on moto ({adapter['items']:,} items): answers match {adapter['adapter_matches']},"
+                f" meter matches {adapter['adapter_meter_matches']}"
+                + (f"; differ: {', '.join(adapter['mismatches'])}" if adapter["mismatches"] else "")
+            )
+    cranfield = search["cranfield_agreement"]
+    if cranfield and "same_top10" in cranfield:
+        print(
+            f"\nCranfield ({cranfield['documents']} docs, {cranfield['queries']} queries), single-field parity with"
+            f" bm25s lucene: top-10 same on {cranfield['same_top10']}/{cranfield['queries']},"
+            f" max score delta {cranfield['max_score_delta']:.1g}"
+        )
+    print(f"search bench: {search['seconds']:.0f} s")
+
+
+def main() -> None:
+    search = run(sizes_from_env())
+    report(search)
+    print(json.dumps({"search": search}))
+
+
+if __name__ == "__main__":
+    main()
