@@ -191,7 +191,9 @@ def _function_environment(spec: FunctionSpec) -> Iterator[None]:
     """Process env + the function's variables + Lambda's reserved ones; everything restored afterwards
     (including whatever the handler itself changed)."""
     saved = dict(os.environ)
-    os.environ.update(spec.environment)
+    # An empty template value (an optional parameter left at "") does not hide the caller's own value:
+    # `RATES_NBK_URL=http://... make invoke ...` reaches the function, as an --env-vars file would.
+    os.environ.update({name: value for name, value in spec.environment.items() if value or name not in saved})
     os.environ.update(
         {
             "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
