@@ -315,8 +315,9 @@ def _paragraphs(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(split for line in kept if len(line) > 20 and (split := split_sentences(line)))
 
 
-def load_wikinews(directory: Path = DATA_DIR) -> list[SeedArticle]:
+def load_wikinews(directory: Path | None = None) -> list[SeedArticle]:
     """The saved Wikinews articles as seeds, or [] when the directory is absent."""
+    directory = DATA_DIR if directory is None else directory
     seeds: list[SeedArticle] = []
     for lang in ("en", "ru"):
         path = directory / f"wikinews_{lang}.jsonl"
@@ -425,7 +426,7 @@ def generate(count: int, seeds: Sequence[SeedArticle], seed: int = SEED) -> list
     return items
 
 
-def build(count: int, directory: Path = DATA_DIR) -> Corpus:
+def build(count: int, directory: Path | None = None) -> Corpus:
     """A corpus of `count` articles from the saved news text, or from the built-in seed without it."""
     seeds = load_wikinews(directory)
     source = "wikinews"
