@@ -49,6 +49,8 @@ SUBJECTS = (
     Subject("RatesIngestFunction", "events/rates_ingest_scheduled.json", "bench.twins.schedule_twin"),
     Subject("PublishFunction", "events/publish_s3_put_via_sqs.json", "bench.twins.batch_twin"),
     Subject("ArticlesApiFunction", "events/articles_api_list.json", "bench.twins.api_twin"),
+    Subject("SearchApiFunction", "events/search_api_query.json", "bench.twins.api_twin"),
+    Subject("SearchIndexFunction", "events/search_index_via_sqs.json", "bench.twins.batch_twin"),
 )
 SAMPLE_ARTICLE = "---\ntitle: Tenge steadies after the rate decision\ndate: 2026-11-20\ntags: economy\n---\n\n{}\n"
 

@@ -20,6 +20,7 @@ class Hello(BaseModel):
 
 @app.get("/rates")
 @app.get("/articles")
+@app.get("/search")
 def hello() -> Hello:
     return Hello(message="hello world")
 
