@@ -35,7 +35,7 @@ from steppewire.search.indexer import (
 )
 from steppewire.search.postings import Posting, decode
 from steppewire.search.ranking import CorpusStats, FieldWeights, rank, score
-from steppewire.search.snippets import highlight, snippet
+from steppewire.search.snippets import best_snippet, highlight
 
 MAX_PREFIX_EXPANSIONS = 10
 # How long a container trusts a prefix vocabulary it read: new words reach as-you-type completions
@@ -218,14 +218,11 @@ class SearchEngine:
         return facets
 
     def _hit(self, row: Mapping[str, Any], value: float, matched_terms: set[str]) -> Hit:
-        text = str(row.get("text") or "")
-        summary = str(row.get("summary") or "")
-        source = text if set(terms(text)) & matched_terms or not summary else summary
         return Hit(
             slug=str(row["slug"]),
             title=str(row["title"]),
             title_highlighted=highlight(str(row["title"]), matched_terms),
-            snippet=snippet(source, matched_terms),
+            snippet=best_snippet([str(row.get("text") or ""), str(row.get("summary") or "")], matched_terms),
             published_at=str(row["published_at"]),
             lang=str(row["lang"]),
             category=row.get("category"),
