@@ -1,46 +1,67 @@
 """Answering a query from the index: two batched reads, everything else in memory.
 
-Read 1: the posting lists of the query's terms (plus a tag filter's, the corpus statistics and, for
-as-you-type, the last word's prefix vocabulary). Every posting carries its document's field lengths,
-date and facet codes, so scoring, filtering, date sorting, the exact total and the facet counts need
-nothing else. Read 2: the result rows of the requested page only.
+Read 1: the query's terms, the corpus statistics (and, for as-you-type, the last word's prefix vocabulary).
+Read 2: the result rows of the requested page only.
 
-As-you-type: the completions of the last word come from a small prefix vocabulary item. A warm
-container keeps the vocabularies it has read for a few minutes, so the completions' posting lists
-join read 1; on a cold vocabulary they cost one read in between (3 round trips).
+What read 1 fetches of a term is planned from the term directory (which terms have a head item, and how
+many documents they have; a container keeps it for a few minutes):
+- a one-word query on a common term reads only its head item (`heads.py`): total, facets and the first
+  pages come from there, exactly, or the posting list is read after all (a third round trip);
+- otherwise one word is the "carrier": its posting lists are read whole, and they carry the documents'
+  lengths, dates and facet codes for scoring, filtering and counting; the other words' common terms are
+  read lean (doc ids and term frequencies from their head items). The carrier is the word whose choice
+  reads the fewest capacity units. A container that has no directory yet reads every list whole.
+
+As-you-type: the completions of the last word come from a small prefix vocabulary item. A warm container
+keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary
+they cost one read in between (3 round trips).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time as monotonic_time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.search.analysis import prefix_key, terms
-from steppewire.search.index_store import IndexTable, Key
+from steppewire.search.heads import (
+    FULL_BYTES_PER_POSTING,
+    HEAD_FIXED_BYTES,
+    HEAD_POSTINGS,
+    LEAN_BYTES_PER_POSTING,
+    answer,
+    directory_from_attributes,
+    head_from_attributes,
+)
+from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key
 from steppewire.search.indexer import (
+    DIRECTORY_KEY,
     FACETS,
     PREFIX_CHARS,
     STATS_KEY,
     Stats,
     doc_key,
+    head_key,
     prefix_item_key,
     tag_term,
     term_key,
 )
-from steppewire.search.postings import Posting, decode
-from steppewire.search.ranking import CorpusStats, FieldWeights, rank, score
+from steppewire.search.postings import Posting, decode, decode_lean
+from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
 from steppewire.search.snippets import best_snippet, highlight
 
-MAX_PREFIX_EXPANSIONS = 10
-# How long a container trusts a prefix vocabulary it read: new words reach as-you-type completions
-# within this time (exact words are always current).
-VOCABULARY_TTL_SECONDS = 300.0
+# The most frequent completions of a word being typed: each is one more item to read (>= 0.5 RCU).
+MAX_PREFIX_EXPANSIONS = 5
+# How long a container trusts a prefix vocabulary or the term directory it read: new words reach
+# as-you-type completions within this time (exact words are always current); a stale directory only
+# makes a plan costlier, never an answer wrong.
+CACHE_TTL_SECONDS = 300.0
 _QUOTES = re.compile(r"[\"«»“”„]")
 
 
@@ -106,9 +127,48 @@ def _completions(vocabulary: Mapping[str, Any], prefix: str) -> list[str]:
     return list(dict.fromkeys(term for term, _ in candidates))[:MAX_PREFIX_EXPANSIONS]
 
 
+def _with_tf(document: Posting, doc: int, tf: tuple[int, int, int]) -> Posting:
+    """A lean posting completed with its document's values, taken from another term's posting."""
+    return Posting(doc, tf, document.lengths, document.minute, document.lang, document.category, document.country)
+
+
 def _minute(day: date, end_of_day: bool) -> int:
     moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(), NEWSROOM_TIMEZONE)
     return int(moment.astimezone(UTC).timestamp() // 60) - (1 if end_of_day else 0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    head_term: str | None  # a one-word query answered from this term's head item
+    full: frozenset[str]  # terms whose posting lists are read whole
+    lean: frozenset[str]  # terms read lean, from their head items
+
+
+def _read_units(size: float) -> float:
+    return max(1, math.ceil(size / READ_UNIT_BYTES)) * 0.5
+
+
+def plan_reads(groups: Sequence[Sequence[str]], directory: Mapping[str, int] | None, *, head_allowed: bool) -> Plan:
+    """Which item of each term read 1 fetches (see the module docstring). `groups` are the AND-ed words,
+    each the terms OR-ed for it; `directory` the terms that have head items, with their document counts."""
+    every = frozenset(term for group in groups for term in group)
+    if directory is None:
+        return Plan(None, every, frozenset())
+    if head_allowed and len(groups) == 1 and len(groups[0]) == 1 and groups[0][0] in directory:
+        return Plan(groups[0][0], frozenset(), frozenset(groups[0]))
+    common = {term: directory[term] for term in every if term in directory}
+
+    def units(carrier: Collection[str]) -> float:
+        return sum(
+            _read_units(FULL_BYTES_PER_POSTING * documents)
+            if term in carrier
+            else _read_units(HEAD_FIXED_BYTES + LEAN_BYTES_PER_POSTING * documents)
+            for term, documents in common.items()
+        )
+
+    carrier = min(groups, key=units)  # the first of equals: a word of rare terms only costs nothing extra
+    lean = frozenset(common) - frozenset(carrier)
+    return Plan(None, every - lean, lean)
 
 
 class SearchEngine:
@@ -116,106 +176,129 @@ class SearchEngine:
         self._table = table
         self._clock = clock
         self._weights = weights or FieldWeights()
-        self._vocabularies: dict[Key, tuple[float, dict[str, Any]]] = {}
+        self._cache: dict[Key, tuple[float, Any]] = {}  # prefix vocabularies and the term directory
 
-    def _cached_vocabulary(self, key: Key) -> dict[str, Any] | None:
-        cached = self._vocabularies.get(key)
-        if cached is None or monotonic_time.monotonic() - cached[0] > VOCABULARY_TTL_SECONDS:
+    def _cached(self, key: Key) -> Any:
+        cached = self._cache.get(key)
+        if cached is None or monotonic_time.monotonic() - cached[0] > CACHE_TTL_SECONDS:
             return None
         return cached[1]
 
+    def _remember(self, key: Key, value: Any) -> Any:
+        self._cache[key] = (monotonic_time.monotonic(), value)
+        return value
+
     def search(self, request: SearchRequest) -> SearchResult:
         query = parse_query(request.q)
-        index_terms = sorted({term for word in query.words for term in word})
-        keys = [term_key(term) for term in index_terms] + [STATS_KEY]
+        groups = [list(dict.fromkeys(word)) for word in query.words]
+        vocabulary_key = prefix_item_key(query.prefix) if query.prefix else None
+        vocabulary = self._cached(vocabulary_key) if vocabulary_key else None
+        if query.prefix and vocabulary is not None:
+            groups[-1] += [t for t in _completions(vocabulary, query.prefix) if t not in groups[-1]]
+        word_terms = {term for group in groups for term in group}
+        if not groups:  # only stop words: nothing to match
+            return SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
         if request.tag:
-            keys.append(term_key(tag_term(request.tag)))
-        vocabulary = self._cached_vocabulary(prefix_item_key(query.prefix)) if query.prefix else None
-        if query.prefix and vocabulary is None:
-            keys.append(prefix_item_key(query.prefix))
-        elif query.prefix and vocabulary is not None:
-            keys += [term_key(term) for term in _completions(vocabulary, query.prefix)]
+            groups.append([tag_term(request.tag)])  # a tag filters like one more word (its postings have tf 0)
+        directory: dict[str, int] | None = self._cached(DIRECTORY_KEY)
+        start = (request.page - 1) * request.per_page
+        stop = start + request.per_page
+        plan = plan_reads(
+            groups,
+            directory,
+            # not with a date range (the head has no dates but the newest), nor before the completions are known
+            head_allowed=not (request.date_from or request.date_to or (query.prefix and vocabulary is None))
+            and stop <= HEAD_POSTINGS,
+        )
+        keys = [term_key(t) for t in sorted(plan.full)] + [head_key(t) for t in sorted(plan.lean)] + [STATS_KEY]
+        if directory is None:
+            keys.append(DIRECTORY_KEY)
+        if vocabulary_key and vocabulary is None:
+            keys.append(vocabulary_key)
         found = self._table.get_many(keys)
+        if directory is None:
+            self._remember(DIRECTORY_KEY, directory_from_attributes(found.get(DIRECTORY_KEY)))
+        if query.prefix and vocabulary_key and vocabulary is None:
+            vocabulary = self._remember(vocabulary_key, dict((found.get(vocabulary_key) or {}).get("v", {})))
+            completions = [t for t in _completions(vocabulary, query.prefix) if t not in groups[len(query.words) - 1]]
+            found |= self._table.get_many([term_key(t) for t in completions]) if completions else {}
+            groups[len(query.words) - 1] += completions
+            word_terms |= set(completions)
+            plan = Plan(None, plan.full | frozenset(completions), plan.lean)
         stats = Stats.from_item(found.get(STATS_KEY))
-        postings = {term: decode(found[term_key(term)]["p"]) for term in index_terms if term_key(term) in found}
-        groups = [[postings[t] for t in word if t in postings] for word in query.words]
-        matched_terms = set(postings)
-        if query.prefix:
-            if vocabulary is None:
-                vocabulary = dict((found.get(prefix_item_key(query.prefix)) or {}).get("v", {}))
-                self._vocabularies[prefix_item_key(query.prefix)] = (monotonic_time.monotonic(), vocabulary)
-            expansions = self._expansions(vocabulary, query.prefix, postings, found)
-            matched_terms |= set(expansions)
-            groups[-1] = groups[-1] + list(expansions.values())  # the last word: itself OR its completions
-        empty = SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
-        if not groups or any(not group for group in groups):
-            return empty  # a word no article contains: AND matches nothing
         title_total, summary_total, body_total = stats.total_lengths
         corpus = CorpusStats(stats.documents, (title_total, summary_total, body_total))
-        scores = score(groups, corpus, self._weights)
-        info = {p.doc: p for group in groups for plist in group for p in plist}
-        allowed = self._filter(request, stats, info, found)
-        matches = {doc: value for doc, value in scores.items() if allowed(info[doc])}
-        ordered = rank(matches, {doc: info[doc].minute for doc in matches}, by=request.sort)
-        start = (request.page - 1) * request.per_page
-        page = ordered[start : start + request.per_page]
-        rows = self._table.get_many([doc_key(doc) for doc in page]) if page else {}
-        hits = [self._hit(rows[doc_key(doc)], matches[doc], matched_terms) for doc in page if doc_key(doc) in rows]
-        return SearchResult(len(matches), request.page, request.per_page, hits, self._facets(matches, info, stats))
-
-    def _expansions(
-        self,
-        vocabulary: Mapping[str, Any],
-        prefix: str,
-        already: Mapping[str, list[Posting]],
-        found: Mapping[Key, Mapping[str, Any]],
-    ) -> dict[str, list[Posting]]:
-        chosen = _completions(vocabulary, prefix)
-        missing = [term for term in chosen if term not in already and term_key(term) not in found]
-        found = {**found, **(self._table.get_many([term_key(term) for term in missing]) if missing else {})}
-        lists = {term: already[term] for term in chosen if term in already}
-        lists |= {
-            term: decode(found[term_key(t)]["p"])
-            for t in chosen
-            if t not in already and term_key(t) in found
-            for term in [t]
-        }
-        return lists
-
-    def _filter(
-        self, request: SearchRequest, stats: Stats, info: Mapping[int, Posting], found: Mapping[Any, Any]
-    ) -> Callable[[Posting], bool]:
-        now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
-        earliest = _minute(request.date_from, end_of_day=False) if request.date_from else 0
-        latest = min(now, _minute(request.date_to, end_of_day=True)) if request.date_to else now
         wanted = {
             facet: stats.codes[facet].get(value.strip().casefold(), -1)
             for facet in FACETS
             if (value := getattr(request, facet))
         }
-        tagged: set[int] | None = None
-        if request.tag:
-            tag_item = found.get(term_key(tag_term(request.tag)))
-            tagged = {p.doc for p in decode(tag_item["p"])} if tag_item else set()
+        now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
+        if plan.head_term is not None and head_key(plan.head_term) in found:
+            head = head_from_attributes(found[head_key(plan.head_term)])
+            answered = answer(
+                head, corpus, self._weights, wanted=wanted, now_minute=now, sort=request.sort, start=start, stop=stop
+            )
+            if answered is not None:
+                return self._result(
+                    request, answered.total, answered.page, answered.scores, answered.facet_counts, word_terms, stats
+                )
+        # Terms planned lean or from a head whose head item is not there (the directory is older): read whole.
+        missing = sorted(t for t in plan.lean if head_key(t) not in found or t == plan.head_term)
+        if missing:
+            found |= self._table.get_many([term_key(t) for t in missing])
+        full = {t: decode(found[term_key(t)]["p"]) for t in plan.full | set(missing) if term_key(t) in found}
+        info = {p.doc: p for postings in full.values() for p in postings}
+        lists: dict[str, list[Posting]] = dict(full)
+        field_dfs: dict[int, tuple[int, int, int]] = {}
+        for term in plan.lean - set(missing) - {plan.head_term}:
+            docs, tfs = decode_lean(bytes(found[head_key(term)]["l"]))
+            known = [_with_tf(info[doc], doc, tf) for doc, tf in zip(docs, tfs, strict=True) if doc in info]
+            lists[term] = known
+            field_dfs[id(known)] = field_df(tfs)
+        posting_groups = [[lists[t] for t in group if lists.get(t)] for group in groups]
+        if not posting_groups or any(not group for group in posting_groups):
+            return self._result(request, 0, [], {}, {facet: Counter() for facet in FACETS}, word_terms, stats)
+        scores = score(posting_groups, corpus, self._weights, field_dfs=field_dfs)
+        allowed = self._filter(request, now, wanted)
+        matches = {doc: value for doc, value in scores.items() if allowed(info[doc])}
+        ordered = rank(matches, {doc: info[doc].minute for doc in matches}, by=request.sort)
+        counts = {facet: Counter(getattr(info[doc], facet) for doc in matches) for facet in FACETS}
+        page = ordered[start:stop]
+        return self._result(request, len(matches), page, matches, counts, word_terms, stats)
+
+    def _result(
+        self,
+        request: SearchRequest,
+        total: int,
+        page: Sequence[int],
+        scores: Mapping[int, float],
+        facet_counts: Mapping[str, Counter[int]],
+        word_terms: set[str],
+        stats: Stats,
+    ) -> SearchResult:
+        rows = self._table.get_many([doc_key(doc) for doc in page]) if page else {}
+        hits = [self._hit(rows[doc_key(doc)], scores[doc], word_terms) for doc in page if doc_key(doc) in rows]
+        facets = {
+            facet: {
+                stats.labels[facet].get(str(code), str(code)): n
+                for code, n in sorted(facet_counts[facet].items(), key=lambda pair: (-pair[1], pair[0]))
+                if code and n > 0
+            }
+            for facet in FACETS
+        }
+        return SearchResult(total, request.page, request.per_page, hits, facets)
+
+    def _filter(self, request: SearchRequest, now: int, wanted: Mapping[str, int]) -> Callable[[Posting], bool]:
+        earliest = _minute(request.date_from, end_of_day=False) if request.date_from else 0
+        latest = min(now, _minute(request.date_to, end_of_day=True)) if request.date_to else now
 
         def allowed(posting: Posting) -> bool:
             if not earliest <= posting.minute <= latest:
                 return False
-            if tagged is not None and posting.doc not in tagged:
-                return False
             return all(getattr(posting, facet) == code for facet, code in wanted.items())
 
         return allowed
-
-    def _facets(
-        self, matches: Mapping[int, float], info: Mapping[int, Posting], stats: Stats
-    ) -> dict[str, dict[str, int]]:
-        facets: dict[str, dict[str, int]] = {}
-        for facet in FACETS:
-            counts = Counter(getattr(info[doc], facet) for doc in matches)
-            labels = stats.labels[facet]
-            facets[facet] = {labels.get(str(code), str(code)): n for code, n in counts.most_common() if code}
-        return facets
 
     def _hit(self, row: Mapping[str, Any], value: float, matched_terms: set[str]) -> Hit:
         return Hit(

@@ -17,10 +17,20 @@ from typing import Any
 from steppewire.articles.store import ArticleStore
 from steppewire.dynamo_items import item_size, to_item
 from steppewire.search.analysis import prefix_key, terms, token_spans
+from steppewire.search.heads import (
+    DROP_HEAD_BELOW,
+    LARGE_TERM_POSTINGS,
+    build_head,
+    directory_attributes,
+    directory_from_attributes,
+    head_attributes,
+)
 from steppewire.search.index_store import IndexTable, Key
-from steppewire.search.postings import Posting, count, merge
+from steppewire.search.postings import Posting, count, decode, merge
+from steppewire.search.ranking import CorpusStats, FieldWeights
 
 STATS_KEY: Key = ("STATS", "STATS")
+DIRECTORY_KEY: Key = ("DIRECTORY", "DIRECTORY")
 FACETS = ("lang", "category", "country")
 # A result row stays within one 4 KB read unit (0.5 RCU each): the text lead for snippets gets what is left.
 ROW_BYTES = 4000
@@ -30,6 +40,10 @@ TAG_PREFIX = "#tag:"
 
 def term_key(term: str) -> Key:
     return (f"T#{term}", "P")
+
+
+def head_key(term: str) -> Key:
+    return (f"T#{term}", "H")
 
 
 def doc_key(doc: int) -> Key:
@@ -169,7 +183,7 @@ class Indexer:
     def apply(self, slugs: Collection[str]) -> IndexReport:
         """Make the index agree with the articles table for these slugs."""
         slugs = list(dict.fromkeys(slugs))
-        current = self._table.get_many([slug_key(slug) for slug in slugs] + [STATS_KEY])
+        current = self._table.get_many([slug_key(slug) for slug in slugs] + [STATS_KEY, DIRECTORY_KEY])
         stats = Stats.from_item(current.get(STATS_KEY))
         analyzed = {}
         for slug in slugs:
@@ -239,13 +253,25 @@ class Indexer:
             report.indexed.append(slug)
         touched = sorted(set(upserts) | set(removals))
         existing = self._table.get_many([term_key(t) for t in touched] + list(surface_deltas))
+        directory = directory_from_attributes(current.get(DIRECTORY_KEY))
+        corpus = CorpusStats(stats.documents, (stats.total_lengths[0], stats.total_lengths[1], stats.total_lengths[2]))
         for term in touched:
             previous = existing.get(term_key(term))
             merged = merge(previous["p"] if previous else None, upserts.get(term, ()), removals.get(term, set()))
-            if count(merged):
+            postings = count(merged)
+            if postings:
                 puts.append({"pk": term_key(term)[0], "sk": "P", "p": merged})
             elif previous is not None:
                 deletes.append(term_key(term))
+            if postings >= LARGE_TERM_POSTINGS or (term in directory and postings >= DROP_HEAD_BELOW):
+                head = build_head(decode(merged), corpus, FieldWeights())
+                puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
+                directory[term] = postings
+            elif term in directory:
+                deletes.append(head_key(term))
+                del directory[term]
+        if directory or DIRECTORY_KEY in current:
+            puts.append({"pk": DIRECTORY_KEY[0], "sk": DIRECTORY_KEY[1], **directory_attributes(directory)})
         report.terms_rewritten = len(touched)
         for key, deltas in surface_deltas.items():
             vocabulary = {s: list(v) for s, v in (existing.get(key) or {}).get("v", {}).items()}

@@ -53,6 +53,7 @@ class Posting:
 
 
 VERSION: Final = 1
+LEAN_VERSION: Final = 2
 FLAG_ZLIB: Final = 0x01
 ZLIB_LEVEL: Final = 6  # level 9 saves < 1 % more and encodes 3x slower (the indexer rewrites big lists)
 MAX_VALUE: Final = 0xFFFF_FFFF  # every stored value is an unsigned 32-bit integer
@@ -69,6 +70,8 @@ COLUMNS: Final = (
     "category",
     "country",
 )
+
+LEAN_COLUMNS: Final = ("doc_delta", "tf_title", "tf_summary", "tf_body")
 
 _HEAD = struct.Struct("<BBI")  # version, flags, count
 _BODY_HEAD = struct.Struct("<I")  # first minute
@@ -211,20 +214,34 @@ def _narrowest(values: Sequence[int]) -> str:
 def _encode_columns(columns: Columns) -> bytes:
     """Columns of absolute values (docs sorted ascending) to the stored form."""
     n = len(columns[0])
-    for name, column in zip(COLUMNS, columns, strict=True):
+    _check_range(COLUMNS, columns)
+    docs, minutes = columns[0], columns[7]
+    first_minute = minutes[0] if n else 0
+    minute_deltas = list(map(operator.sub, minutes, chain((first_minute,), minutes)))
+    stored = [_doc_deltas(docs), *columns[1:7], minute_deltas, *columns[8:]]
+    return _pack(VERSION, n, _BODY_HEAD.pack(first_minute), stored)
+
+
+def _check_range(names: Sequence[str], columns: Columns) -> None:
+    n = len(columns[0])
+    for name, column in zip(names, columns, strict=True):
         if len(column) != n:  # pragma: no cover - internal invariant
             raise ValueError("columns of different lengths")
         if n and (min(column) < 0 or max(column) > MAX_VALUE):
             raise ValueError(f"{name.removesuffix('_delta')} out of range 0..{MAX_VALUE}")
-    docs, minutes = columns[0], columns[7]
-    doc_deltas = list(map(operator.sub, docs, chain((0,), docs)))
-    if n > 1 and min(doc_deltas[1:]) <= 0:
+
+
+def _doc_deltas(docs: Sequence[int]) -> list[int]:
+    deltas = list(map(operator.sub, docs, chain((0,), docs)))
+    if len(deltas) > 1 and min(deltas[1:]) <= 0:
         raise ValueError("duplicate doc id in a posting list")
-    first_minute = minutes[0] if n else 0
-    minute_deltas = list(map(operator.sub, minutes, chain((first_minute,), minutes)))
-    stored = [doc_deltas, *columns[1:7], minute_deltas, *columns[8:]]
+    return deltas
+
+
+def _pack(version: int, n: int, prefix: bytes, stored: Columns) -> bytes:
+    """Header, then (zlib-compressed when that is smaller) `prefix`, the columns' typecodes and their byte planes."""
     typecodes = "".join(_narrowest(column) for column in stored)
-    parts = [_BODY_HEAD.pack(first_minute), typecodes.encode("ascii")]
+    parts = [prefix, typecodes.encode("ascii")]
     for code, column in zip(typecodes, stored, strict=True):
         values = array(code, column)
         if _SWAP:  # pragma: no cover - big-endian hosts
@@ -235,24 +252,24 @@ def _encode_columns(columns: Columns) -> bytes:
     body = b"".join(parts)
     packed = zlib.compress(body, ZLIB_LEVEL)
     if len(packed) < len(body):
-        return _HEAD.pack(VERSION, FLAG_ZLIB, n) + packed
-    return _HEAD.pack(VERSION, 0, n) + body
+        return _HEAD.pack(version, FLAG_ZLIB, n) + packed
+    return _HEAD.pack(version, 0, n) + body
 
 
-def _read_head(data: bytes) -> tuple[int, int, int]:
+def _read_head(data: bytes, version: int | None = None) -> tuple[int, int, int]:
     if len(data) < _HEAD.size:
         raise ValueError("not a posting list: too short")
-    version, flags, n = _HEAD.unpack_from(data)
-    if version != VERSION:
-        raise ValueError(f"unsupported posting list format version {version}")
+    stored_version, flags, n = _HEAD.unpack_from(data)
+    if stored_version not in (VERSION, LEAN_VERSION) or (version is not None and stored_version != version):
+        raise ValueError(f"unsupported posting list format version {stored_version}")
     if flags & ~FLAG_ZLIB:
         raise ValueError(f"unknown posting list flags {flags:#x}")
-    return version, flags, n
+    return stored_version, flags, n
 
 
-def _decode_columns(data: bytes) -> Columns:
-    """The stored form back to columns of absolute values (docs and minutes accumulated)."""
-    _, flags, n = _read_head(data)
+def _unpack(data: bytes, version: int, columns: int, prefix_size: int) -> tuple[memoryview, Columns]:
+    """`_pack` undone: the prefix bytes and the stored columns (deltas still deltas)."""
+    _, flags, n = _read_head(data, version)
     body: bytes | memoryview = memoryview(data)[_HEAD.size :]
     if flags & FLAG_ZLIB:
         try:
@@ -260,16 +277,15 @@ def _decode_columns(data: bytes) -> Columns:
         except zlib.error as exc:
             raise ValueError(f"corrupt posting list: {exc}") from None
     view = memoryview(body)
-    head_size = _BODY_HEAD.size + len(COLUMNS)
+    head_size = prefix_size + columns
     if len(view) < head_size:
         raise ValueError("corrupt posting list: truncated header")
-    (first_minute,) = _BODY_HEAD.unpack_from(view)
-    typecodes = bytes(view[_BODY_HEAD.size : head_size]).decode("ascii", "replace")
+    typecodes = bytes(view[prefix_size:head_size]).decode("ascii", "replace")
     if any(code not in _SIZES for code in typecodes):
         raise ValueError("corrupt posting list: unknown column type")
     if len(view) != head_size + n * sum(_SIZES[code] for code in typecodes):
         raise ValueError("corrupt posting list: wrong length")
-    columns: Columns = []
+    stored: Columns = []
     offset = head_size
     for code in typecodes:
         size = _SIZES[code]
@@ -285,10 +301,34 @@ def _decode_columns(data: bytes) -> Columns:
             values.frombytes(interleaved)
             if _SWAP:  # pragma: no cover - big-endian hosts
                 values.byteswap()
-        columns.append(values)
-    doc_deltas, minute_deltas = columns[0], columns[7]
+        stored.append(values)
+    doc_deltas = stored[0]
     if n > 1 and min(doc_deltas[1:]) <= 0:
         raise ValueError("corrupt posting list: doc ids not increasing")
-    columns[0] = list(accumulate(doc_deltas))
-    columns[7] = list(accumulate(minute_deltas, initial=first_minute))[1:]
+    return view[:prefix_size], stored
+
+
+def _decode_columns(data: bytes) -> Columns:
+    """The stored form back to columns of absolute values (docs and minutes accumulated)."""
+    prefix, columns = _unpack(data, VERSION, len(COLUMNS), _BODY_HEAD.size)
+    (first_minute,) = _BODY_HEAD.unpack_from(prefix)
+    columns[0] = list(accumulate(columns[0]))
+    columns[7] = list(accumulate(columns[7], initial=first_minute))[1:]
     return columns
+
+
+def encode_lean(docs: Sequence[int], tfs: Sequence[tuple[int, int, int]]) -> bytes:
+    """A term's own part of its posting list: the doc ids (ascending, unique) and term frequencies, without
+    the documents' lengths, date and facet codes (format version 2, same layout with 4 columns: ~1.2 B a
+    posting instead of ~6). A query reads those per-document values from one other list of the query."""
+    if len(docs) != len(tfs):
+        raise ValueError("one tf triple per doc")
+    columns: Columns = [list(docs), *_transpose3(list(tfs))] if docs else [[], [], [], []]
+    _check_range(LEAN_COLUMNS, columns)
+    return _pack(LEAN_VERSION, len(docs), b"", [_doc_deltas(columns[0]), *columns[1:]])
+
+
+def decode_lean(data: bytes) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """The doc ids and tf triples stored by `encode_lean`."""
+    _, (doc_deltas, tf_t, tf_s, tf_b) = _unpack(data, LEAN_VERSION, len(LEAN_COLUMNS), 0)
+    return list(accumulate(doc_deltas)), list(zip(tf_t, tf_s, tf_b, strict=True))

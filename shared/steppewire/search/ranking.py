@@ -59,9 +59,13 @@ def score(
     weights: FieldWeights = FieldWeights(),  # frozen, so one shared default is safe
     *,
     match: Literal["all", "any"] = "all",
+    field_dfs: Mapping[int, tuple[int, int, int]] | None = None,
 ) -> dict[int, float]:
     """BM25F-style scores of the matching documents: `groups` has one entry per query word, each a list
-    of posting lists OR-ed together (the word's term, or the terms a prefix expands to)."""
+    of posting lists OR-ed together (the word's term, or the terms a prefix expands to).
+
+    A list that is only part of its term's postings (the documents of interest) gives its term's
+    per-field document frequencies in `field_dfs`, keyed by the list's `id()`: idf needs the whole list's."""
     if match not in ("all", "any"):
         raise ValueError(f"match must be 'all' or 'any', not {match!r}")
     field_weights = (weights.title, weights.summary, weights.body)
@@ -97,7 +101,8 @@ def score(
             if not postings:
                 continue
             tfs = list(map(_get_tf, postings))
-            w_t, w_s, w_b = _weighted_idfs(tfs, field_weights, stats.documents)
+            known = field_dfs.get(id(postings)) if field_dfs else None
+            w_t, w_s, w_b = _weighted_idfs(known or field_df(tfs), field_weights, stats.documents)
             for posting, (tf_t, tf_s, tf_b) in zip(postings, tfs, strict=True):
                 doc = posting.doc
                 if candidates is not None and doc not in candidates:
@@ -114,16 +119,22 @@ def score(
     return scores
 
 
+def field_df(tfs: Sequence[tuple[int, int, int]]) -> tuple[int, int, int]:
+    """Per field, how many of the postings have the term in it (tf > 0)."""
+    if not tfs:
+        return 0, 0, 0
+    title, summary, body = (len(column) - column.count(0) for column in zip(*tfs, strict=True))
+    return title, summary, body
+
+
 def _weighted_idfs(
-    tfs: Sequence[tuple[int, int, int]], field_weights: tuple[float, float, float], documents: int
+    dfs: tuple[int, int, int], field_weights: tuple[float, float, float], documents: int
 ) -> tuple[float, float, float]:
-    """w_f * idf_f for one posting list, or 0.0 where the field is weighted 0 or never holds the term."""
-    result = [0.0, 0.0, 0.0]
-    for field, (weight, column) in enumerate(zip(field_weights, zip(*tfs, strict=True), strict=True)):
-        df = len(column) - column.count(0)
-        if weight > 0 and df:
-            result[field] = weight * idf(df, documents)
-    return result[0], result[1], result[2]
+    """w_f * idf_f for one term, or 0.0 where the field is weighted 0 or never holds the term."""
+    title, summary, body = (
+        weight * idf(df, documents) if weight > 0 and df else 0.0 for weight, df in zip(field_weights, dfs, strict=True)
+    )
+    return title, summary, body
 
 
 def rank(

@@ -1,0 +1,203 @@
+"""Head items of common terms: a query uses a common term without reading its whole posting list.
+
+A term's posting list (`T#<term>`/`P`) carries every document's lengths, date and facet codes, ~6 B a
+posting: a term in 10,000 of 50,000 articles is ~65 KB, 8 RCU on its own. A term with at least
+`LARGE_TERM_POSTINGS` postings therefore also gets a head item (`T#<term>`/`H`), rewritten by the indexer
+whenever its list changes, holding:
+
+- the lean list: every doc id with its term frequencies and nothing else (~1.2 B a posting). In a query of
+  several words, the per-document values come from the lists of the one word read whole (the engine's
+  planner picks the cheapest), so the other words' common terms need only this;
+- the `HEAD_POSTINGS` best postings by score (whole), and the best score among the rest (the tail bound);
+- the `HEAD_POSTINGS` newest postings (whole);
+- the number of documents per (lang, category, country) code combination.
+
+A one-word query takes its exact total and facets from the counts (less the scheduled articles, which are
+the newest postings) and its page from the best or newest postings, rescored with the current statistics.
+The page is exact when its last score beats the tail bound raised by how far N and the average field
+lengths have moved since the head was written (idf only grows with N; a field's tf-norm grows at most by
+the ratio of the new to the old average length), or, by date, when it is newer than the oldest of the
+newest postings. Otherwise `answer` says so (None) and the engine reads the posting list.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from steppewire.search.postings import Posting, decode, decode_lean, encode, encode_lean
+from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, idf, rank, score
+
+LARGE_TERM_POSTINGS: Final = 1000  # from here a full posting list costs >= 1 RCU more than its head item
+DROP_HEAD_BELOW: Final = 500  # hysteresis: a term near the threshold does not gain and lose its head each batch
+HEAD_POSTINGS: Final = 100  # pages up to 100 results deep (10 pages of 10) are answered from the head
+FACETS: Final = ("lang", "category", "country")
+# Sizes the planner expects, measured at 50,000 articles (the codec's figures in postings.py).
+FULL_BYTES_PER_POSTING: Final = 6.5
+LEAN_BYTES_PER_POSTING: Final = 1.3
+HEAD_FIXED_BYTES: Final = 2500
+_BOUND_SLACK: Final = 1e-9  # the tail bound is compared strictly; a hair of float rounding must not pass it
+
+
+@dataclass(frozen=True)
+class TermHead:
+    docs: list[int]  # every doc of the term, ascending
+    tfs: list[tuple[int, int, int]]  # their term frequencies in title, summary, body
+    field_dfs: tuple[int, int, int]
+    top: list[Posting]  # best by score at `written`
+    newest: list[Posting]  # newest first
+    cells: dict[tuple[int, int, int], int]  # documents per (lang, category, country) codes
+    tail_bound: float  # best score at `written` among the postings not in `top`
+    written: CorpusStats
+    weights: FieldWeights
+
+
+@dataclass(frozen=True)
+class HeadAnswer:
+    total: int
+    page: list[int]
+    scores: dict[int, float]  # of the page's docs
+    postings: dict[int, Posting]  # of the page's docs
+    facet_counts: dict[str, Counter[int]]
+
+
+def build_head(postings: Sequence[Posting], stats: CorpusStats, weights: FieldWeights) -> TermHead:
+    ordered = sorted(postings, key=lambda p: p.doc)
+    scores = score([[ordered]], stats, weights)
+    by_score = sorted(ordered, key=lambda p: -scores[p.doc])
+    tfs = [p.tf for p in ordered]
+    return TermHead(
+        docs=[p.doc for p in ordered],
+        tfs=tfs,
+        field_dfs=field_df(tfs),
+        top=by_score[:HEAD_POSTINGS],
+        newest=sorted(ordered, key=lambda p: -p.minute)[:HEAD_POSTINGS],
+        cells=dict(Counter((p.lang, p.category, p.country) for p in ordered)),
+        tail_bound=max((scores[p.doc] for p in by_score[HEAD_POSTINGS:]), default=0.0),
+        written=stats,
+        weights=weights,
+    )
+
+
+def head_attributes(head: TermHead) -> dict[str, Any]:
+    """The item's attributes (binary where it is bulk; floats as their exact repr)."""
+    cells = [[*codes, documents] for codes, documents in sorted(head.cells.items())]
+    return {
+        "l": encode_lean(head.docs, head.tfs),
+        "t": encode(head.top),
+        "n": encode(head.newest),
+        "c": zlib.compress(json.dumps(cells, separators=(",", ":")).encode("ascii")),
+        "b": repr(head.tail_bound),
+        "s": [head.written.documents, *head.written.total_lengths],
+        "w": [repr(head.weights.title), repr(head.weights.summary), repr(head.weights.body)],
+    }
+
+
+def head_from_attributes(item: Mapping[str, Any]) -> TermHead:
+    docs, tfs = decode_lean(bytes(item["l"]))
+    documents, *totals = (int(n) for n in item["s"])
+    title, summary, body = totals
+    weight_title, weight_summary, weight_body = (float(w) for w in item["w"])
+    return TermHead(
+        docs=docs,
+        tfs=tfs,
+        field_dfs=field_df(tfs),
+        top=decode(bytes(item["t"])),  # stored by doc id: `answer` ranks them anew anyway
+        newest=sorted(decode(bytes(item["n"])), key=lambda p: -p.minute),
+        cells={(lang, category, country): n for lang, category, country, n in json.loads(zlib.decompress(item["c"]))},
+        tail_bound=float(item["b"]),
+        written=CorpusStats(documents, (title, summary, body)),
+        weights=FieldWeights(weight_title, weight_summary, weight_body),
+    )
+
+
+def directory_attributes(directory: Mapping[str, int]) -> dict[str, Any]:
+    """The directory of the terms that have a head, with their document counts (the planner's size hints)."""
+    lines = "".join(f"{term}\t{documents}\n" for term, documents in sorted(directory.items()))
+    return {"d": zlib.compress(lines.encode("utf-8"))}
+
+
+def directory_from_attributes(item: Mapping[str, Any] | None) -> dict[str, int]:
+    if item is None:
+        return {}
+    lines = zlib.decompress(bytes(item["d"])).decode("utf-8").splitlines()
+    return {term: int(documents) for term, documents in (line.split("\t") for line in lines)}
+
+
+def tail_bound_now(head: TermHead, stats: CorpusStats) -> float:
+    """An upper bound of any score outside `head.top` at the current statistics (-inf: there is no tail)."""
+    if len(head.top) >= len(head.docs):
+        return -math.inf
+    growth = 1.0
+    field_weights = (head.weights.title, head.weights.summary, head.weights.body)
+    for field, (weight, df) in enumerate(zip(field_weights, head.field_dfs, strict=True)):
+        if not (weight > 0 and df):
+            continue
+        then_docs, now_docs = head.written.documents, stats.documents
+        then_total, now_total = head.written.total_lengths[field], stats.total_lengths[field]
+        if min(then_docs, now_docs, then_total, now_total) <= 0:
+            return math.inf
+        idf_growth = idf(df, now_docs) / idf(df, then_docs)
+        length_growth = max(1.0, (now_total / now_docs) / (then_total / then_docs))
+        growth = max(growth, idf_growth * length_growth)
+    return head.tail_bound * growth * (1 + _BOUND_SLACK)
+
+
+def answer(
+    head: TermHead,
+    stats: CorpusStats,
+    weights: FieldWeights,
+    *,
+    wanted: Mapping[str, int],
+    now_minute: int,
+    sort: Literal["relevance", "date"],
+    start: int,
+    stop: int,
+) -> HeadAnswer | None:
+    """The exact total, facet counts and page [start, stop) of a one-term query, or None when the head
+    cannot prove them (the engine then reads the posting list)."""
+    if head.weights != weights:
+        return None
+    all_newest = len(head.newest) >= len(head.docs)
+    if not all_newest and head.newest and head.newest[-1].minute > now_minute:
+        return None  # more scheduled articles than the head holds: which are hidden is unknown
+
+    def facets_match(lang: int, category: int, country: int) -> bool:
+        codes = {"lang": lang, "category": category, "country": country}
+        return all(codes[facet] == code for facet, code in wanted.items())
+
+    counts: dict[str, Counter[int]] = {facet: Counter() for facet in FACETS}
+    total = 0
+    for (lang, category, country), documents in head.cells.items():
+        if facets_match(lang, category, country):
+            total += documents
+            for facet, code in zip(FACETS, (lang, category, country), strict=True):
+                counts[facet][code] += documents
+    for posting in head.newest:
+        if posting.minute > now_minute and facets_match(posting.lang, posting.category, posting.country):
+            total -= 1
+            for facet in FACETS:
+                counts[facet][getattr(posting, facet)] -= 1
+    facet_counts = {facet: +counter for facet, counter in counts.items()}  # unary + drops the zeros
+    if start >= total:
+        return HeadAnswer(total, [], {}, {}, facet_counts)
+    pool = head.top if sort == "relevance" else head.newest
+    candidates = [p for p in pool if p.minute <= now_minute and facets_match(p.lang, p.category, p.country)]
+    needed = min(stop, total)
+    if len(candidates) < needed:
+        return None
+    scores = score([[candidates]], stats, weights, field_dfs={id(candidates): head.field_dfs})
+    postings = {p.doc: p for p in candidates}
+    ordered = rank(scores, {doc: p.minute for doc, p in postings.items()}, by=sort)
+    last = ordered[needed - 1]
+    if sort == "relevance" and not scores[last] > tail_bound_now(head, stats):
+        return None
+    if sort == "date" and not all_newest and not postings[last].minute > head.newest[-1].minute:
+        return None
+    page = ordered[start:stop]
+    return HeadAnswer(total, page, {d: scores[d] for d in page}, {d: postings[d] for d in page}, facet_counts)

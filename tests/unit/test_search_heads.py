@@ -1,0 +1,237 @@
+"""Head items of common terms and the read planner: the same answers as reading every posting list whole,
+for fewer read units.
+
+The thresholds are lowered (a term is common from 20 postings, a head holds 5) so that a corpus of a few
+hundred articles exercises what 50,000 do in `make bench`. Every answer is compared with an engine that
+has an empty term directory, which reads every list whole (the plain path the parity tests cover).
+"""
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from steppewire.search import engine as engine_module
+from steppewire.search import heads, indexer
+from steppewire.search.analysis import terms
+from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult, plan_reads
+from steppewire.search.index_store import InMemoryIndexTable
+from steppewire.search.indexer import DIRECTORY_KEY, Indexer, head_key, term_key
+from steppewire.search.postings import decode_lean, encode_lean
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+WORDS = ["pipeline", "harvest", "border", "reform", "tariff", "summit", "drought", "railway", "vaccine", "budget"]
+COUNTRIES = ["Kazakhstan", "Kyrgyzstan", "Uzbekistan", None]
+CATEGORIES = ["Politics", "Economy", "Society"]
+(PRESIDENT,) = terms("president")
+(PIPELINE,) = terms("pipeline")
+
+
+def make_article(number: int, rng: random.Random, *, future: bool = False, common: str = "president") -> dict[str, Any]:
+    words = rng.sample(WORDS, 3)
+    body = " ".join(rng.choice(words) for _ in range(rng.randint(5, 60)))
+    if future or rng.random() < 0.8:
+        body += f" {common}" * rng.randint(1, 4)
+    hours = 24 * (3 + number % 10) if future else -(7 * number + rng.randint(0, 5))
+    published = NOW + timedelta(hours=hours)
+    return {
+        "slug": f"article-{number}",
+        "title": f"{rng.choice(words).title()} {common if rng.random() < 0.3 else 'news'} {number}",
+        "summary": f"{rng.choice(words)} {rng.choice(words)}",
+        "text": body,
+        "tags": [rng.choice(["economy", "elections"])],
+        "lang": rng.choice(["en", "en", "ru"]),
+        "category": rng.choice(CATEGORIES),
+        "country": rng.choice(COUNTRIES),
+        "published_at": published.isoformat(),
+    }
+
+
+@pytest.fixture(autouse=True)
+def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indexer, "LARGE_TERM_POSTINGS", 20)
+    monkeypatch.setattr(indexer, "DROP_HEAD_BELOW", 10)
+    monkeypatch.setattr(heads, "HEAD_POSTINGS", 5)
+    monkeypatch.setattr(engine_module, "HEAD_POSTINGS", 5)
+
+
+class Corpus:
+    def __init__(self, articles: int = 240, seed: int = 7) -> None:
+        rng = random.Random(seed)
+        self.articles = {a["slug"]: a for a in (make_article(n, rng) for n in range(articles))}
+        for n in range(articles, articles + 3):  # scheduled: hidden until due
+            self.articles[f"article-{n}"] = make_article(n, rng, future=True)
+        self.table = InMemoryIndexTable()
+        self.indexer = Indexer(self.table, article_reader=self.articles.get)
+        self.indexer.apply(list(self.articles))
+
+    def warm_engine(self) -> SearchEngine:
+        engine = SearchEngine(self.table, lambda: NOW)
+        engine.search(SearchRequest("warmup"))  # reads the term directory
+        return engine
+
+    def whole_lists_engine(self) -> SearchEngine:
+        engine = SearchEngine(self.table, lambda: NOW)
+        engine._remember(DIRECTORY_KEY, {})  # no directory: every list is read whole
+        return engine
+
+
+@pytest.fixture
+def corpus(small_thresholds: None) -> Corpus:
+    return Corpus()
+
+
+def answer_of(result: SearchResult) -> tuple[Any, ...]:
+    return (
+        result.total,
+        [hit.slug for hit in result.hits],
+        [hit.score for hit in result.hits],
+        result.facets,
+        [hit.snippet for hit in result.hits],
+    )
+
+
+def requests() -> Iterator[SearchRequest]:
+    for q in ["president ", "president", "president pipeline ", "pipeline border ", "news president tariff "]:
+        yield SearchRequest(q)
+        yield SearchRequest(q, page=2, per_page=2)
+        yield SearchRequest(q, page=4, per_page=2)  # deeper than the head (5 postings)
+        yield SearchRequest(q, page=100)  # past the end
+        yield SearchRequest(q, sort="date")
+        yield SearchRequest(q, sort="date", page=2, per_page=2)
+        yield SearchRequest(q, lang="ru")
+        yield SearchRequest(q, country="Kyrgyzstan", category="Economy")
+        yield SearchRequest(q, country="Atlantis")
+        yield SearchRequest(q, tag="elections")
+        yield SearchRequest(q, date_from=date(2026, 10, 1), date_to=date(2026, 11, 1))
+
+
+def test_the_indexer_gives_common_terms_a_head_and_lists_them(corpus: Corpus) -> None:
+    directory = heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
+    documents = {term: len(decode_lean(corpus.table.items[head_key(term)]["l"])[0]) for term in directory}
+    assert directory[PRESIDENT] == documents[PRESIDENT] >= 20
+    assert directory == documents
+    rare = [key[0][2:] for key in corpus.table.items if key[1] == "P" and key[0].startswith("T#")]
+    assert any(term_key(term) in corpus.table.items and head_key(term) not in corpus.table.items for term in rare)
+
+
+def test_heads_and_lean_lists_give_the_same_answers_as_whole_lists(corpus: Corpus) -> None:
+    planned, whole = corpus.warm_engine(), corpus.whole_lists_engine()
+    for request in requests():
+        assert answer_of(planned.search(request)) == answer_of(whole.search(request)), request
+
+
+class RecordingTable(InMemoryIndexTable):
+    def __init__(self, items: dict[tuple[str, str], dict[str, Any]]) -> None:
+        super().__init__()
+        self.items = items
+        self.reads: list[list[tuple[str, str]]] = []
+
+    def get_many(self, keys: Any) -> dict[tuple[str, str], dict[str, Any]]:
+        self.reads.append(list(keys))
+        return super().get_many(keys)
+
+
+def recorded(
+    corpus: Corpus, request: SearchRequest, directory: dict[str, int] | None = None
+) -> tuple[SearchResult, list[list[tuple[str, str]]]]:
+    table = RecordingTable(corpus.table.items)
+    engine = SearchEngine(table, lambda: NOW)
+    engine._remember(DIRECTORY_KEY, directory or heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY]))
+    return engine.search(request), table.reads
+
+
+def test_a_one_word_query_on_a_common_term_reads_its_head_not_its_list(corpus: Corpus) -> None:
+    result, reads = recorded(corpus, SearchRequest("president ", per_page=5))  # within the head
+    assert result.total > 150
+    assert len(reads) == 2
+    assert head_key(PRESIDENT) in reads[0] and term_key(PRESIDENT) not in reads[0]
+    assert all(key[0].startswith("DOC#") for key in reads[1])
+
+
+def test_a_many_word_query_reads_one_word_whole_and_the_common_others_lean(corpus: Corpus) -> None:
+    # At this corpus's size a whole list costs what a head does; the directory says what 50,000 articles
+    # would (it only steers the plan: the answer must not change).
+    big = {PRESIDENT: 9000}
+    request = SearchRequest("president 25 ")  # "25" is in one title only
+    result, reads = recorded(corpus, request, big)
+    assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(request))
+    assert result.total == 1
+    assert len(reads) == 2
+    assert {term_key("25"), head_key(PRESIDENT)} <= set(reads[0])
+    assert term_key(PRESIDENT) not in reads[0]
+
+
+def test_pages_past_the_head_and_filters_it_cannot_prove_read_the_list_and_stay_exact(corpus: Corpus) -> None:
+    whole = corpus.whole_lists_engine()
+    deep = SearchRequest("president ", page=3, per_page=2)  # results 5-6, past a head of 5: planned whole
+    result, reads = recorded(corpus, deep)
+    assert answer_of(result) == answer_of(whole.search(deep))
+    assert len(reads) == 2 and term_key(PRESIDENT) in reads[0]
+    narrow = SearchRequest("president ", per_page=5, lang="ru", category="Economy")  # too few in the head
+    result, reads = recorded(corpus, narrow)
+    assert answer_of(result) == answer_of(whole.search(narrow))
+    assert [len(read) for read in reads[:2]] == [2, 1]  # head + STATS, then the list, then the rows
+    assert reads[1] == [term_key(PRESIDENT)]
+
+
+def test_scheduled_articles_are_neither_counted_nor_shown_until_due(corpus: Corpus) -> None:
+    result = corpus.warm_engine().search(SearchRequest("president ", sort="date", per_page=50))
+    assert all(hit.published_at <= NOW.isoformat() for hit in result.hits)
+    later = SearchEngine(corpus.table, lambda: NOW + timedelta(days=30))
+    assert later.search(SearchRequest("president ")).total > result.total
+
+
+def test_a_head_stays_exact_while_the_corpus_moves_on_without_it() -> None:
+    corpus = Corpus(articles=120, seed=3)
+    stale_head = corpus.table.items[head_key(PRESIDENT)]
+    rng = random.Random(11)
+    newcomers = {f"long-{n}": make_article(1000 + n, rng, common="railway") for n in range(150)}
+    for slug, item in newcomers.items():  # no "president" in them: its head is not rewritten
+        item["slug"] = slug
+        item["text"] += " ".join(["border"] * 400)  # much longer articles: the average body length grows
+    corpus.articles |= newcomers
+    corpus.indexer.apply(list(newcomers))
+    assert corpus.table.items[head_key(PRESIDENT)] == stale_head
+    planned, whole = corpus.warm_engine(), corpus.whole_lists_engine()
+    for request in requests():
+        assert answer_of(planned.search(request)) == answer_of(whole.search(request)), request
+
+
+def test_a_term_that_falls_below_the_threshold_loses_its_head_and_stale_plans_still_answer(corpus: Corpus) -> None:
+    planned = corpus.warm_engine()  # keeps the directory that lists "pipeline"
+    assert PIPELINE in planned._cached(DIRECTORY_KEY)
+    with_pipeline = [slug for slug, a in corpus.articles.items() if "pipeline" in a["text"] + a["title"]]
+    for slug in with_pipeline[5:]:
+        del corpus.articles[slug]
+    corpus.indexer.apply(with_pipeline[5:])
+    assert head_key(PIPELINE) not in corpus.table.items
+    assert PIPELINE not in heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
+    whole = corpus.whole_lists_engine()
+    for q in ["pipeline ", "president pipeline "]:
+        assert answer_of(planned.search(SearchRequest(q))) == answer_of(whole.search(SearchRequest(q)))
+
+
+def test_the_planner_reads_the_cheapest_word_whole_and_the_others_lean() -> None:
+    directory = {"president": 9000, "bank": 3000}
+    assert plan_reads([["president"]], directory, head_allowed=True).head_term == "president"
+    assert plan_reads([["president"]], directory, head_allowed=False).full == {"president"}
+    plan = plan_reads([["president"], ["bank"]], directory, head_allowed=True)
+    assert (plan.full, plan.lean) == ({"bank"}, {"president"})
+    plan = plan_reads([["president"], ["cotton"]], directory, head_allowed=True)  # cotton is rare
+    assert (plan.full, plan.lean) == ({"cotton"}, {"president"})
+    assert plan_reads([["president"], ["bank"]], None, head_allowed=True).full == {"president", "bank"}
+
+
+def test_lean_lists_round_trip_and_refuse_bad_input() -> None:
+    docs, tfs = [3, 9, 70_000], [(0, 1, 2), (1, 0, 0), (0, 0, 300)]
+    assert decode_lean(encode_lean(docs, tfs)) == (docs, tfs)
+    assert decode_lean(encode_lean([], [])) == ([], [])
+    with pytest.raises(ValueError, match="duplicate doc id"):
+        encode_lean([4, 4], [(1, 0, 0), (1, 0, 0)])
+    with pytest.raises(ValueError, match="one tf triple per doc"):
+        encode_lean([1, 2], [(1, 0, 0)])
+    with pytest.raises(ValueError, match="format version"):
+        decode_lean(b"\x01\x00\x00\x00\x00\x00")
