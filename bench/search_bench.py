@@ -13,7 +13,9 @@ Per size (`BENCH_SEARCH_SIZES`, default "1000,10000,50000"), in one worker proce
    `CPU_REPEATS`). "ours" is a warm engine (one engine for the whole set, after a first pass over it: a warm
    Lambda container, which keeps the prefix vocabularies it read); "cold engine" gives every call a new
    engine (the first query of a container). "as typed" runs the same words without a trailing space, which
-   makes the last word a prefix (as-you-type), as for every query a search box submits as typed. CPU time
+   makes the last word a prefix (as-you-type), as for every query a search box submits as typed. A warm engine
+   also has the term directory (which terms have head items), so it plans its reads; a cold one reads the
+   directory in its first read, and every posting list whole. CPU time
    includes the in-memory table's own bookkeeping (copying items, computing their sizes); a real DynamoDB
    call adds botocore's parsing instead.
 4. Baseline, what a port of the seed site would do: Scan the articles table and filter in Python. Round
@@ -60,7 +62,7 @@ from steppewire.dynamo_items import item_size, to_item
 from steppewire.search.analysis import terms
 from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult
 from steppewire.search.index_store import READ_UNIT_BYTES, CapacityMeter, IndexTable, InMemoryIndexTable, Key
-from steppewire.search.indexer import Indexer
+from steppewire.search.indexer import DIRECTORY_KEY, Indexer
 
 ROOT = Path(__file__).resolve().parent.parent
 CRANFIELD_DIR = ROOT.parent / "shared" / "data" / "cranfield"
@@ -247,11 +249,11 @@ class RecordingTable:
     def __init__(self, table: InMemoryIndexTable) -> None:
         self._table = table
         self.meter = table.meter
-        self.reads: list[list[tuple[str, int]]] = []  # per round of get_many: (pk, bytes) of the items found
+        self.reads: list[list[tuple[str, int]]] = []  # per round of get_many: (key, bytes) of the items found
 
     def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
         found = self._table.get_many(keys)
-        self.reads.append([(key[0], item_size(to_item(item))) for key, item in found.items()])
+        self.reads.append([(f"{key[0]}/{key[1]}", item_size(to_item(item))) for key, item in found.items()])
         return found
 
     def write_many(self, puts: Sequence[Mapping[str, Any]], deletes: Sequence[Key]) -> None:
@@ -513,6 +515,7 @@ def measure_size(size: int) -> dict[str, Any]:
     )
 
     item_sizes = {key: item_size(to_item(item)) for key, item in table.items.items()}
+    head_sizes = [size for key, size in item_sizes.items() if key[1] == "H"]
     largest_key, largest = max(item_sizes.items(), key=lambda pair: pair[1])
     ours = run_queries(table, QUERIES)
     cold = run_queries(table, QUERIES, cold=True)
@@ -538,6 +541,9 @@ def measure_size(size: int) -> dict[str, Any]:
             "largest_item_kb": round(largest / 1024, 1),
             "largest_item": largest_key[0],
             "items_over_400kb": sum(1 for s in item_sizes.values() if s > ITEM_LIMIT_BYTES),
+            "head_items": len(head_sizes),
+            "head_mb": round(sum(head_sizes) / 1e6, 1),
+            "directory_kb": round(item_sizes.get(DIRECTORY_KEY, 0) / 1024, 1),
             "build_s": round(index_s, 1),
             "bulk_cpu_s": round(bulk_cpu, 1),
             "bulk_batch": BULK_BATCH,
@@ -632,7 +638,8 @@ def report(search: Mapping[str, Any]) -> None:
         print(
             f"{int(size):,} articles ({figures['corpus']} text): index {index['items']:,} items, {index['mb']} MB,"
             f" largest {index['largest_item_kb']} KB ({index['largest_item']}), {index['items_over_400kb']} over"
-            f" 400 KB; built in {index['build_s']:.0f} s; naive table {naive['table_mb']} MB"
+            f" 400 KB; {index['head_items']:,} head items ({index['head_mb']} MB), directory"
+            f" {index['directory_kb']} KB; built in {index['build_s']:.0f} s; naive table {naive['table_mb']} MB"
         )
         print(
             f"{'':<20}{'round trips':>12}{'RCU/query':>18}{'CPU ms/query':>18}{'WCU/article':>18}"

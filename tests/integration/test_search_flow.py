@@ -10,6 +10,8 @@ from urllib.parse import quote
 import boto3
 import pytest
 
+from steppewire.search import engine, heads, indexer
+from steppewire.search.routes import search_engine
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,3 +200,50 @@ def test_a_malformed_index_message_fails_alone(newsroom: LocalStack) -> None:
     result = newsroom.invoke("SearchIndexFunction", {"Records": [good, bad]})
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad-one"}]}
     assert search(newsroom, "q=tenge")["total"] == 1
+
+
+@pytest.fixture
+def small_heads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A term is common from 3 articles and its head holds 2 postings, so that a handful of articles
+    exercises what 50,000 do (`make bench`)."""
+    monkeypatch.setattr(indexer, "LARGE_TERM_POSTINGS", 3)
+    monkeypatch.setattr(indexer, "DROP_HEAD_BELOW", 2)
+    monkeypatch.setattr(heads, "HEAD_POSTINGS", 2)
+    monkeypatch.setattr(engine, "HEAD_POSTINGS", 2)
+
+
+def test_common_terms_are_answered_from_head_items_as_from_whole_lists(newsroom: LocalStack, small_heads: None) -> None:
+    for day in (11, 12, 13):
+        publish(
+            newsroom,
+            f"incoming/report-{day}.md",
+            f"Almaty report {day}",
+            "Almaty budget news. " * (day - 10),
+            country="Kazakhstan",
+            category="Economy",
+            date=f"2026-11-{day}",
+        )
+    dynamodb = boto3.client("dynamodb")
+    table = newsroom.physical_id("SearchTable")
+    head = dynamodb.get_item(TableName=table, Key={"pk": {"S": "T#@almaty"}, "sk": {"S": "H"}})
+    assert "Item" in head
+    queries = [
+        "q=Almaty&per_page=2",
+        "q=Almaty&per_page=2&page=2",
+        "q=Almaty&sort=date&per_page=2",
+        "q=Almaty&category=Economy&per_page=1",
+        "q=almaty+budget&per_page=2",
+    ]
+    first = [search(newsroom, query) for query in queries]  # a new container: no directory, whole lists
+    assert "@almaty" in search_engine()._cached(indexer.DIRECTORY_KEY)  # this container now plans its reads
+    planned = [search(newsroom, query) for query in queries]  # the directory is known: heads and lean lists
+    assert planned == first
+    assert planned[0]["total"] == 6 and planned[0]["facets"]["category"] == {"Economy": 4, "Society": 2}
+    newest = ["smog-over-almaty", "v-alma-ate-otkryli-novuiu-stantsiiu-metro"]
+    assert [hit["slug"] for hit in planned[2]["results"]] == newest
+    boto3.client("s3").delete_object(Bucket=newsroom.physical_id("ArticlesBucket"), Key="incoming/report-13.md")
+    boto3.client("s3").delete_object(Bucket=newsroom.physical_id("ArticlesBucket"), Key="incoming/report-12.md")
+    newsroom.drain()
+    budget = dynamodb.get_item(TableName=table, Key={"pk": {"S": "T#budget"}, "sk": {"S": "H"}})
+    assert "Item" not in budget  # one article left with "budget": below the threshold, the head is gone
+    assert search(newsroom, "q=almaty+budget")["total"] == 1  # the container's directory still lists it
