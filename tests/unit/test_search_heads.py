@@ -34,6 +34,8 @@ def make_article(number: int, rng: random.Random, *, future: bool = False, commo
     body = " ".join(rng.choice(words) for _ in range(rng.randint(5, 60)))
     if future or rng.random() < 0.8:
         body += f" {common}" * rng.randint(1, 4)
+    if number % 17 == 0:  # rare words that share a prefix with a common one
+        body += " piper pipette"
     hours = 24 * (3 + number % 10) if future else -(7 * number + rng.randint(0, 5))
     published = NOW + timedelta(hours=hours)
     return {
@@ -94,7 +96,7 @@ def answer_of(result: SearchResult) -> tuple[Any, ...]:
 
 
 def requests() -> Iterator[SearchRequest]:
-    for q in ["president ", "president", "president pipeline ", "pipeline border ", "news president tariff "]:
+    for q in ["president ", "president", "president pipeline ", "pipeline border ", "news president tariff ", "pip"]:
         yield SearchRequest(q)
         yield SearchRequest(q, page=2, per_page=2)
         yield SearchRequest(q, page=4, per_page=2)  # deeper than the head (5 postings)
@@ -162,6 +164,20 @@ def test_a_many_word_query_reads_one_word_whole_and_the_common_others_lean(corpu
     assert len(reads) == 2
     assert {term_key("25"), head_key(PRESIDENT)} <= set(reads[0])
     assert term_key(PRESIDENT) not in reads[0]
+
+
+def test_as_you_type_reads_the_common_completion_lean_and_the_rare_ones_whole(corpus: Corpus) -> None:
+    planned = corpus.warm_engine()
+    request = SearchRequest("pip", per_page=5)
+    planned.search(request)  # the prefix vocabulary, as a container that has seen "pip" before
+    table = RecordingTable(corpus.table.items)
+    planned._table = table
+    result = planned.search(request)
+    assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(request))
+    assert len(table.reads) == 2
+    assert head_key(PIPELINE) in table.reads[0] and term_key(PIPELINE) not in table.reads[0]
+    assert {term_key("piper"), term_key(*terms("pipette"))} <= set(table.reads[0])  # the rare ones whole
+    assert result.total > planned.search(SearchRequest("pipeline ")).total  # they add their own articles
 
 
 def test_pages_past_the_head_and_filters_it_cannot_prove_read_the_list_and_stay_exact(corpus: Corpus) -> None:

@@ -5,8 +5,9 @@ Read 2: the result rows of the requested page only.
 
 What read 1 fetches of a term is planned from the term directory (which terms have a head item, and how
 many documents they have; a container keeps it for a few minutes):
-- a one-word query on a common term reads only its head item (`heads.py`): total, facets and the first
-  pages come from there, exactly, or the posting list is read after all (a third round trip);
+- a one-word query on a common term reads only its head item (`heads.py`), and the whole lists of the
+  word's rarer terms if it has some (as-you-type completions): total, facets and the first pages come
+  from there, exactly, or the posting list is read after all (a third round trip);
 - otherwise one word is the "carrier": its posting lists are read whole, and they carry the documents'
   lengths, dates and facet codes for scoring, filtering and counting; the other words' common terms are
   read lean (doc ids and term frequencies from their head items). The carrier is the word whose choice
@@ -154,8 +155,9 @@ def plan_reads(groups: Sequence[Sequence[str]], directory: Mapping[str, int] | N
     every = frozenset(term for group in groups for term in group)
     if directory is None:
         return Plan(None, every, frozenset())
-    if head_allowed and len(groups) == 1 and len(groups[0]) == 1 and groups[0][0] in directory:
-        return Plan(groups[0][0], frozenset(), frozenset(groups[0]))
+    if head_allowed and len(groups) == 1 and len(common_terms := [t for t in groups[0] if t in directory]) == 1:
+        # One word with one common term (a prefix may add rarer completions): its head, the rest whole.
+        return Plan(common_terms[0], every - {common_terms[0]}, frozenset(common_terms))
     common = {term: directory[term] for term in every if term in directory}
 
     def units(carrier: Collection[str]) -> float:
@@ -236,8 +238,21 @@ class SearchEngine:
         now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
         if plan.head_term is not None and head_key(plan.head_term) in found:
             head = head_from_attributes(found[head_key(plan.head_term)])
+            word = [
+                None if term == plan.head_term else decode(found[term_key(term)]["p"])
+                for term in groups[0]
+                if term == plan.head_term or term_key(term) in found
+            ]
             answered = answer(
-                head, corpus, self._weights, wanted=wanted, now_minute=now, sort=request.sort, start=start, stop=stop
+                head,
+                corpus,
+                self._weights,
+                word=word,
+                wanted=wanted,
+                now_minute=now,
+                sort=request.sort,
+                start=start,
+                stop=stop,
             )
             if answered is not None:
                 return self._result(

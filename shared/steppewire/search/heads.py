@@ -153,46 +153,66 @@ def answer(
     stats: CorpusStats,
     weights: FieldWeights,
     *,
+    word: Sequence[Sequence[Posting] | None] = (None,),
     wanted: Mapping[str, int],
     now_minute: int,
     sort: Literal["relevance", "date"],
     start: int,
     stop: int,
 ) -> HeadAnswer | None:
-    """The exact total, facet counts and page [start, stop) of a one-term query, or None when the head
-    cannot prove them (the engine then reads the posting list)."""
-    if head.weights != weights:
+    """The exact total, facet counts and page [start, stop) of a one-word query, or None when the head
+    cannot prove them (the engine then reads the posting list). The word may be OR-ed terms (as-you-type
+    completions): `word` has the whole posting lists of the others in query order, None for the head's term."""
+    if head.weights != weights or sum(lst is None for lst in word) != 1:
         return None
     all_newest = len(head.newest) >= len(head.docs)
     if not all_newest and head.newest and head.newest[-1].minute > now_minute:
         return None  # more scheduled articles than the head holds: which are hidden is unknown
 
-    def facets_match(lang: int, category: int, country: int) -> bool:
-        codes = {"lang": lang, "category": category, "country": country}
-        return all(codes[facet] == code for facet, code in wanted.items())
+    def wanted_facets(posting: Posting) -> bool:
+        return all(getattr(posting, facet) == code for facet, code in wanted.items())
+
+    def visible(posting: Posting) -> bool:
+        return posting.minute <= now_minute and wanted_facets(posting)
 
     counts: dict[str, Counter[int]] = {facet: Counter() for facet in FACETS}
     total = 0
     for (lang, category, country), documents in head.cells.items():
-        if facets_match(lang, category, country):
+        codes = {"lang": lang, "category": category, "country": country}
+        if all(codes[facet] == code for facet, code in wanted.items()):
             total += documents
-            for facet, code in zip(FACETS, (lang, category, country), strict=True):
+            for facet, code in codes.items():
                 counts[facet][code] += documents
-    for posting in head.newest:
-        if posting.minute > now_minute and facets_match(posting.lang, posting.category, posting.country):
-            total -= 1
-            for facet in FACETS:
-                counts[facet][getattr(posting, facet)] -= 1
+    hidden = [p for p in head.newest if p.minute > now_minute and wanted_facets(p)]
+    others = {p.doc: p for postings in word if postings is not None for p in postings}
+    tf_of = dict(zip(head.docs, head.tfs, strict=True)) if others else {}
+    added = [p for doc, p in others.items() if doc not in tf_of and visible(p)]  # not in the head's term
+    for posting, change in [*((p, -1) for p in hidden), *((p, 1) for p in added)]:
+        total += change
+        for facet in FACETS:
+            counts[facet][getattr(posting, facet)] += change
     facet_counts = {facet: +counter for facet, counter in counts.items()}  # unary + drops the zeros
     if start >= total:
         return HeadAnswer(total, [], {}, {}, facet_counts)
-    pool = head.top if sort == "relevance" else head.newest
-    candidates = [p for p in pool if p.minute <= now_minute and facets_match(p.lang, p.category, p.country)]
+    # Candidates: the head's best (or newest) postings, and every document of the other terms; the head's
+    # term postings of the latter are its lean ones completed with the document's values.
+    own = {p.doc: p for p in (head.top if sort == "relevance" else head.newest)}
+    for doc, document in others.items():
+        if doc not in own and doc in tf_of:
+            own[doc] = Posting(
+                doc, tf_of[doc], document.lengths, document.minute, document.lang, document.category, document.country
+            )
+    own_list = [p for p in own.values() if visible(p)]
+    lists = [own_list if postings is None else [p for p in postings if visible(p)] for postings in word]
+    field_dfs = {
+        id(shown): head.field_dfs if postings is None else field_df([p.tf for p in postings])
+        for shown, postings in zip(lists, word, strict=True)
+    }
+    scores = score([lists], stats, weights, field_dfs=field_dfs)
     needed = min(stop, total)
-    if len(candidates) < needed:
+    if len(scores) < needed:
         return None
-    scores = score([[candidates]], stats, weights, field_dfs={id(candidates): head.field_dfs})
-    postings = {p.doc: p for p in candidates}
+    postings = {p.doc: p for shown in lists for p in shown}
     ordered = rank(scores, {doc: p.minute for doc, p in postings.items()}, by=sort)
     last = ordered[needed - 1]
     if sort == "relevance" and not scores[last] > tail_bound_now(head, stats):
