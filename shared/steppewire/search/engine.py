@@ -6,7 +6,7 @@ Read 2: the result rows of the requested page only.
 What read 1 fetches of a term is planned from the term directory (which terms have a head item, and how
 many documents they have; a container keeps it for a few minutes):
 - a one-word query on a common term reads only its head item (`heads.py`), and the whole lists of the
-  word's rarer terms if it has some (as-you-type completions): total, facets and the first pages come
+  word's other terms if it has some (as-you-type completions): total, facets and the first pages come
   from there, exactly, or the posting list is read after all (a third round trip);
 - otherwise one word is the "carrier": its posting lists are read whole, and they carry the documents'
   lengths, dates and facet codes for scoring, filtering and counting; the other words' common terms are
@@ -155,9 +155,11 @@ def plan_reads(groups: Sequence[Sequence[str]], directory: Mapping[str, int] | N
     every = frozenset(term for group in groups for term in group)
     if directory is None:
         return Plan(None, every, frozenset())
-    if head_allowed and len(groups) == 1 and len(common_terms := [t for t in groups[0] if t in directory]) == 1:
-        # One word with one common term (a prefix may add rarer completions): its head, the rest whole.
-        return Plan(common_terms[0], every - {common_terms[0]}, frozenset(common_terms))
+    common_terms = [term for term in groups[0] if term in directory] if len(groups) == 1 else []
+    if head_allowed and common_terms:
+        # One word (a prefix may add completions): the head of its most common term, the others whole.
+        largest = max(common_terms, key=directory.__getitem__)
+        return Plan(largest, every - {largest}, frozenset({largest}))
     common = {term: directory[term] for term in every if term in directory}
 
     def units(carrier: Collection[str]) -> float:
