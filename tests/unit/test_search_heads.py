@@ -71,12 +71,12 @@ class Corpus:
 
     def warm_engine(self) -> SearchEngine:
         engine = SearchEngine(self.table, lambda: NOW)
-        engine.search(SearchRequest("warmup"))  # reads the term directory
+        engine.load_directory()  # as the search function's container does when it starts
         return engine
 
     def whole_lists_engine(self) -> SearchEngine:
         engine = SearchEngine(self.table, lambda: NOW)
-        engine._remember(DIRECTORY_KEY, {})  # no directory: every list is read whole
+        engine.plan_with({})  # no common terms known: every list is read whole
         return engine
 
 
@@ -141,7 +141,7 @@ def recorded(
 ) -> tuple[SearchResult, list[list[tuple[str, str]]]]:
     table = RecordingTable(corpus.table.items)
     engine = SearchEngine(table, lambda: NOW)
-    engine._remember(DIRECTORY_KEY, directory or heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY]))
+    engine.plan_with(directory or heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY]))
     return engine.search(request), table.reads
 
 
@@ -218,7 +218,7 @@ def test_a_head_stays_exact_while_the_corpus_moves_on_without_it() -> None:
 
 def test_a_term_that_falls_below_the_threshold_loses_its_head_and_stale_plans_still_answer(corpus: Corpus) -> None:
     planned = corpus.warm_engine()  # keeps the directory that lists "pipeline"
-    assert PIPELINE in planned._cached(DIRECTORY_KEY)
+    assert PIPELINE in (planned.directory or {})
     with_pipeline = [slug for slug, a in corpus.articles.items() if "pipeline" in a["text"] + a["title"]]
     for slug in with_pipeline[5:]:
         del corpus.articles[slug]
@@ -228,6 +228,28 @@ def test_a_term_that_falls_below_the_threshold_loses_its_head_and_stale_plans_st
     whole = corpus.whole_lists_engine()
     for q in ["pipeline ", "president pipeline "]:
         assert answer_of(planned.search(SearchRequest(q))) == answer_of(whole.search(SearchRequest(q)))
+
+
+def test_an_engine_without_a_directory_reads_lists_whole_and_fetches_it_in_the_same_read(corpus: Corpus) -> None:
+    table = RecordingTable(corpus.table.items)
+    engine = SearchEngine(table, lambda: NOW)
+    engine.search(SearchRequest("president ", per_page=5))
+    assert {term_key(PRESIDENT), DIRECTORY_KEY} <= set(table.reads[0]) and len(table.reads) == 2
+    table.reads.clear()
+    engine.search(SearchRequest("president ", per_page=5))
+    assert head_key(PRESIDENT) in table.reads[0] and DIRECTORY_KEY not in table.reads[0]
+
+
+def test_a_stale_directory_still_plans_while_read_1_refreshes_it(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = RecordingTable(corpus.table.items)
+    engine = SearchEngine(table, lambda: NOW)
+    engine.load_directory()
+    monkeypatch.setattr(engine_module, "CACHE_TTL_SECONDS", -1.0)  # every directory is stale at once
+    table.reads.clear()
+    engine.search(SearchRequest("president ", per_page=5))
+    assert {head_key(PRESIDENT), DIRECTORY_KEY} <= set(table.reads[0]) and len(table.reads) == 2
 
 
 def test_the_planner_reads_the_cheapest_word_whole_and_the_others_lean() -> None:

@@ -11,7 +11,9 @@ many documents they have; a container keeps it for a few minutes):
 - otherwise one word is the "carrier": its posting lists are read whole, and they carry the documents'
   lengths, dates and facet codes for scoring, filtering and counting; the other words' common terms are
   read lean (doc ids and term frequencies from their head items). The carrier is the word whose choice
-  reads the fewest capacity units. A container that has no directory yet reads every list whole.
+  reads the fewest capacity units. The search function reads the directory as its container starts
+  (`load_directory`) and refreshes it in read 1 every few minutes; an engine without one reads every
+  list whole.
 
 As-you-type: the completions of the last word come from a small prefix vocabulary item. A warm container
 keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary
@@ -180,7 +182,8 @@ class SearchEngine:
         self._table = table
         self._clock = clock
         self._weights = weights or FieldWeights()
-        self._cache: dict[Key, tuple[float, Any]] = {}  # prefix vocabularies and the term directory
+        self._cache: dict[Key, tuple[float, Any]] = {}  # prefix vocabularies
+        self._directory: tuple[float, dict[str, int]] | None = None  # when it was read, and the directory
 
     def _cached(self, key: Key) -> Any:
         cached = self._cache.get(key)
@@ -191,6 +194,20 @@ class SearchEngine:
     def _remember(self, key: Key, value: Any) -> Any:
         self._cache[key] = (monotonic_time.monotonic(), value)
         return value
+
+    @property
+    def directory(self) -> dict[str, int] | None:
+        """The term directory this engine plans with (None before it has read one)."""
+        return self._directory[1] if self._directory else None
+
+    def plan_with(self, directory: Mapping[str, int]) -> None:
+        """Plan reads with this directory from now on (until it is refreshed), e.g. {} to read every list whole."""
+        self._directory = (monotonic_time.monotonic(), dict(directory))
+
+    def load_directory(self) -> None:
+        """Read the term directory now: a container does it as it starts, so that its first query is planned."""
+        found = self._table.get_many([DIRECTORY_KEY])
+        self.plan_with(directory_from_attributes(found.get(DIRECTORY_KEY)))
 
     def search(self, request: SearchRequest) -> SearchResult:
         query = parse_query(request.q)
@@ -204,7 +221,8 @@ class SearchEngine:
             return SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
         if request.tag:
             groups.append([tag_term(request.tag)])  # a tag filters like one more word (its postings have tf 0)
-        directory: dict[str, int] | None = self._cached(DIRECTORY_KEY)
+        directory = self.directory  # an older one still plans well while read 1 fetches its successor
+        refresh = self._directory is None or monotonic_time.monotonic() - self._directory[0] > CACHE_TTL_SECONDS
         start = (request.page - 1) * request.per_page
         stop = start + request.per_page
         plan = plan_reads(
@@ -215,13 +233,13 @@ class SearchEngine:
             and stop <= HEAD_POSTINGS,
         )
         keys = [term_key(t) for t in sorted(plan.full)] + [head_key(t) for t in sorted(plan.lean)] + [STATS_KEY]
-        if directory is None:
+        if refresh:
             keys.append(DIRECTORY_KEY)
         if vocabulary_key and vocabulary is None:
             keys.append(vocabulary_key)
         found = self._table.get_many(keys)
-        if directory is None:
-            self._remember(DIRECTORY_KEY, directory_from_attributes(found.get(DIRECTORY_KEY)))
+        if refresh:
+            self.plan_with(directory_from_attributes(found.get(DIRECTORY_KEY)))
         if query.prefix and vocabulary_key and vocabulary is None:
             vocabulary = self._remember(vocabulary_key, dict((found.get(vocabulary_key) or {}).get("v", {})))
             completions = [t for t in _completions(vocabulary, query.prefix) if t not in groups[len(query.words) - 1]]

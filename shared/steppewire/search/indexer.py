@@ -26,7 +26,7 @@ from steppewire.search.heads import (
     head_attributes,
 )
 from steppewire.search.index_store import IndexTable, Key
-from steppewire.search.postings import Posting, count, decode, merge
+from steppewire.search.postings import Posting, collector_paused, count, decode, merge
 from steppewire.search.ranking import CorpusStats, FieldWeights
 
 STATS_KEY: Key = ("STATS", "STATS")
@@ -255,21 +255,22 @@ class Indexer:
         existing = self._table.get_many([term_key(t) for t in touched] + list(surface_deltas))
         directory = directory_from_attributes(current.get(DIRECTORY_KEY))
         corpus = CorpusStats(stats.documents, (stats.total_lengths[0], stats.total_lengths[1], stats.total_lengths[2]))
-        for term in touched:
-            previous = existing.get(term_key(term))
-            merged = merge(previous["p"] if previous else None, upserts.get(term, ()), removals.get(term, set()))
-            postings = count(merged)
-            if postings:
-                puts.append({"pk": term_key(term)[0], "sk": "P", "p": merged})
-            elif previous is not None:
-                deletes.append(term_key(term))
-            if postings >= LARGE_TERM_POSTINGS or (term in directory and postings >= DROP_HEAD_BELOW):
-                head = build_head(decode(merged), corpus, FieldWeights())
-                puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
-                directory[term] = postings
-            elif term in directory:
-                deletes.append(head_key(term))
-                del directory[term]
+        with collector_paused():  # thousands of postings decoded per head item
+            for term in touched:
+                previous = existing.get(term_key(term))
+                merged = merge(previous["p"] if previous else None, upserts.get(term, ()), removals.get(term, set()))
+                postings = count(merged)
+                if postings:
+                    puts.append({"pk": term_key(term)[0], "sk": "P", "p": merged})
+                elif previous is not None:
+                    deletes.append(term_key(term))
+                if postings >= LARGE_TERM_POSTINGS or (term in directory and postings >= DROP_HEAD_BELOW):
+                    head = build_head(decode(merged), corpus, FieldWeights())
+                    puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
+                    directory[term] = postings
+                elif term in directory:
+                    deletes.append(head_key(term))
+                    del directory[term]
         if directory or DIRECTORY_KEY in current:
             puts.append({"pk": DIRECTORY_KEY[0], "sk": DIRECTORY_KEY[1], **directory_attributes(directory)})
         report.terms_rewritten = len(touched)

@@ -34,7 +34,8 @@ import sys
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate, chain, repeat
 from types import MemberDescriptorType
@@ -148,18 +149,25 @@ def decode(data: bytes) -> list[Posting]:
         categories,
         countries,
     )
-    # The new objects hold no cycles, but allocating ~3 tracked objects per posting triggers collections
-    # that rescan the whole young heap: pausing the collector makes a 35,000-posting decode ~35 % faster.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         postings: list[Posting] = list(map(_new_posting, repeat(Posting, len(docs))))
         for slot, column in zip(_SLOTS, values, strict=True):
             _drain(map(slot.__set__, postings, column))
+    return postings
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Postings hold no reference cycles, but allocating ~3 tracked objects per posting triggers garbage
+    collections that rescan the young heap (and, in a process holding a big index, the old one): pausing the
+    collector makes a 35,000-posting decode ~35 % faster and building a head item ~5x faster."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
-    return postings
 
 
 def count(data: bytes) -> int:
