@@ -141,6 +141,29 @@ def _minute(day: date, end_of_day: bool) -> int:
 
 
 @dataclass(frozen=True)
+class PostingLists:
+    postings: dict[str, list[Posting]]  # per term; a lean term's only for the documents below
+    documents: dict[int, Posting]  # a posting of each document the whole lists have: its per-document values
+    field_dfs: dict[int, tuple[int, int, int]]  # per-field document frequencies of the lean lists, by id()
+
+
+def _posting_lists(
+    found: Mapping[Key, Mapping[str, Any]], whole: Collection[str], lean: Collection[str]
+) -> PostingLists:
+    """Decoded lists: whole ones from posting items, lean ones from head items completed with the per-document
+    values of the whole ones (a document no whole list has cannot match: the carrier word is read whole)."""
+    postings = {t: decode(found[term_key(t)]["p"]) for t in whole if term_key(t) in found}
+    documents = {p.doc: p for term_postings in postings.values() for p in term_postings}
+    field_dfs: dict[int, tuple[int, int, int]] = {}
+    for term in lean:
+        docs, tfs = decode_lean(bytes(found[head_key(term)]["l"]))
+        known = [_with_tf(documents[doc], doc, tf) for doc, tf in zip(docs, tfs, strict=True) if doc in documents]
+        postings[term] = known
+        field_dfs[id(known)] = field_df(tfs)
+    return PostingLists(postings, documents, field_dfs)
+
+
+@dataclass(frozen=True)
 class Plan:
     head_term: str | None  # a one-word query answered from this term's head item
     full: frozenset[str]  # terms whose posting lists are read whole
@@ -257,14 +280,13 @@ class SearchEngine:
         }
         now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
         if plan.head_term is not None and head_key(plan.head_term) in found:
-            head = head_from_attributes(found[head_key(plan.head_term)])
             word = [
                 None if term == plan.head_term else decode(found[term_key(term)]["p"])
                 for term in groups[0]
                 if term == plan.head_term or term_key(term) in found
             ]
             answered = answer(
-                head,
+                head_from_attributes(found[head_key(plan.head_term)]),
                 corpus,
                 self._weights,
                 word=word,
@@ -282,25 +304,31 @@ class SearchEngine:
         missing = sorted(t for t in plan.lean if head_key(t) not in found or t == plan.head_term)
         if missing:
             found |= self._table.get_many([term_key(t) for t in missing])
-        full = {t: decode(found[term_key(t)]["p"]) for t in plan.full | set(missing) if term_key(t) in found}
-        info = {p.doc: p for postings in full.values() for p in postings}
-        lists: dict[str, list[Posting]] = dict(full)
-        field_dfs: dict[int, tuple[int, int, int]] = {}
-        for term in plan.lean - set(missing) - {plan.head_term}:
-            docs, tfs = decode_lean(bytes(found[head_key(term)]["l"]))
-            known = [_with_tf(info[doc], doc, tf) for doc, tf in zip(docs, tfs, strict=True) if doc in info]
-            lists[term] = known
-            field_dfs[id(known)] = field_df(tfs)
-        posting_groups = [[lists[t] for t in group if lists.get(t)] for group in groups]
-        if not posting_groups or any(not group for group in posting_groups):
-            return self._result(request, 0, [], {}, {facet: Counter() for facet in FACETS}, word_terms, stats)
-        scores = score(posting_groups, corpus, self._weights, field_dfs=field_dfs)
+        lists = _posting_lists(found, plan.full | set(missing), plan.lean - set(missing))
+        total, page, scores, counts = self._from_lists(request, groups, lists, corpus, wanted, now)
+        return self._result(request, total, page, scores, counts, word_terms, stats)
+
+    def _from_lists(
+        self,
+        request: SearchRequest,
+        groups: Sequence[Sequence[str]],
+        lists: PostingLists,
+        corpus: CorpusStats,
+        wanted: Mapping[str, int],
+        now: int,
+    ) -> tuple[int, list[int], dict[int, float], dict[str, Counter[int]]]:
+        """Total, page, scores and facet counts from posting lists (the carrier's whole, the others maybe lean)."""
+        posting_groups = [[lists.postings[t] for t in group if lists.postings.get(t)] for group in groups]
+        if any(not group for group in posting_groups):
+            return 0, [], {}, {facet: Counter() for facet in FACETS}
+        scores = score(posting_groups, corpus, self._weights, field_dfs=lists.field_dfs)
         allowed = self._filter(request, now, wanted)
+        info = lists.documents
         matches = {doc: value for doc, value in scores.items() if allowed(info[doc])}
         ordered = rank(matches, {doc: info[doc].minute for doc in matches}, by=request.sort)
         counts = {facet: Counter(getattr(info[doc], facet) for doc in matches) for facet in FACETS}
-        page = ordered[start:stop]
-        return self._result(request, len(matches), page, matches, counts, word_terms, stats)
+        start = (request.page - 1) * request.per_page
+        return len(matches), ordered[start : start + request.per_page], matches, counts
 
     def _result(
         self,
