@@ -51,8 +51,8 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -60,7 +60,7 @@ from typing import Any, Literal, TypeVar
 from bench import corpus as corpus_module
 from steppewire.dynamo_items import item_size, to_item
 from steppewire.search.analysis import terms
-from steppewire.search.engine import SearchEngine, SearchRequest
+from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult
 from steppewire.search.index_store import READ_UNIT_BYTES, CapacityMeter, IndexTable, InMemoryIndexTable, Key
 from steppewire.search.indexer import DIRECTORY_KEY, Indexer
 
@@ -331,6 +331,47 @@ def expensive_queries(
     return notes
 
 
+# --- the planner's exactness ---------------------------------------------------------------------------------
+
+
+def variants(query: BenchQuery) -> list[SearchRequest]:
+    """The query as typed and as asked, deeper pages, a page of 50, the other order, filters, a tag, a date range."""
+    asked = query.request()
+    other: Literal["relevance", "date"] = "date" if asked.sort == "relevance" else "relevance"
+    return [
+        asked,
+        query.request(as_typed=True),
+        replace(asked, page=3),
+        replace(asked, page=2, per_page=50),
+        replace(asked, page=20),
+        replace(asked, sort=other),
+        replace(asked, country="Kyrgyzstan"),
+        replace(asked, category="Politics"),
+        replace(asked, date_from=date(2024, 1, 1), date_to=date(2025, 6, 30)),
+        replace(asked, tag="economy"),
+    ]
+
+
+def plan_check(table: IndexTable, queries: Sequence[BenchQuery]) -> dict[str, Any]:
+    """The planned engine (head items, lean lists) against one that reads every posting list whole, on every
+    variant of every query: totals, pages, scores, facets and snippets must be identical."""
+    planned = started_engine(table)
+    whole = SearchEngine(table, bench_clock)
+    whole.plan_with({})  # no common terms known: every list read whole
+    requests = [request for query in queries for request in variants(query)]
+    differing = []
+    for request in requests:
+        ours, reference = planned.search(request), whole.search(request)
+        if _answer(ours) != _answer(reference):
+            differing.append(repr(request))
+    return {"requests": len(requests), "identical": len(requests) - len(differing), "differing": differing[:5]}
+
+
+def _answer(result: SearchResult) -> tuple[Any, ...]:
+    hits = result.hits
+    return result.total, [(h.slug, h.score, h.snippet, h.title_highlighted) for h in hits], result.facets
+
+
 # --- the naive baseline ------------------------------------------------------------------------------------
 
 
@@ -541,6 +582,8 @@ def measure_size(size: int) -> dict[str, Any]:
     cold = run_queries(table, QUERIES, cold=True)
     typed = run_queries(table, QUERIES, as_typed=True)
     _log(f"{size:,}: queries done")
+    exactness = plan_check(table, QUERIES)
+    _log(f"{size:,}: planned against whole lists: {exactness['identical']}/{exactness['requests']} identical")
     naive = naive_figures(articles, QUERIES)
     _log(f"{size:,}: naive baseline done")
     ours_figures: dict[str, Any] = dict(query_figures(ours)) | {
@@ -573,6 +616,7 @@ def measure_size(size: int) -> dict[str, Any]:
         "ours": ours_figures,
         "ours_cold": query_figures(cold),
         "container_start": container_start(table),
+        "planned_equals_whole_lists": exactness,
         "ours_as_typed": query_figures(typed),
         "naive": naive,
         "ratio_naive_over_ours": {
@@ -705,6 +749,11 @@ def report(search: Mapping[str, Any]) -> None:
             for note in notes.get(kind, []):
                 if note.split(":")[0] not in figures["over_budget"]:
                     print(f"  over budget {kind.replace('_', ' ')} only: {note}")
+        exact = figures["planned_equals_whole_lists"]
+        print(
+            f"planned reads against whole lists, {exact['requests']} requests (pages, per_page 50, sorts, filters,"
+            f" tag, dates): {exact['identical']} identical answers"
+        )
         if "adapter" in figures:
             adapter = figures["adapter"]
             print(
