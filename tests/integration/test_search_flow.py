@@ -111,6 +111,13 @@ def test_russian_queries_are_stemmed(newsroom: LocalStack) -> None:
     assert "<mark>" in result["results"][0]["snippet"]
 
 
+def test_quoted_phrases_need_their_words_in_order(newsroom: LocalStack) -> None:
+    metro = ["v-alma-ate-otkryli-novuiu-stantsiiu-metro"]
+    assert [hit["slug"] for hit in search(newsroom, "q=" + quote("«новую станцию»"))["results"]] == metro
+    assert search(newsroom, "q=" + quote('"станцию новую"'))["total"] == 0
+    assert search(newsroom, "q=" + quote('"tenge rose" Almaty'))["total"] == 1
+
+
 def test_filters_facets_and_exact_pages(newsroom: LocalStack) -> None:
     result = search(newsroom, "q=almaty&per_page=2")
     assert (result["total"], len(result["results"])) == (3, 2)

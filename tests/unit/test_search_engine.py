@@ -153,8 +153,21 @@ def test_snippet_is_a_window_around_the_matches() -> None:
     assert len(cut) < 120
 
 
-def test_quotes_are_read_as_words() -> None:
-    assert parse_query('"water summit"').words == parse_query("water summit ").words
+def test_a_quoted_phrase_needs_its_words_next_to_each_other(table: InMemoryIndexTable) -> None:
+    assert [hit.slug for hit in search(table, '"water summit"').hits] == ["water-summit"]
+    assert search(table, '"summit water"').total == 0  # both words are there, not in this order
+    assert search(table, "summit water ").total == 1
+    assert search(table, '"Air quality in Almaty"').total == 1  # "in" is a stop word: skipped, as in the text
+    assert search(table, '"quality Almaty" buses ').total == 1
+    assert search(table, "«станцию метро»").total == search(table, "„станцию метро“").total == 1
+    assert search(table, "«метро станцию»").total == 0
+
+
+def test_a_phrase_ranks_like_its_words() -> None:
+    phrase, words = parse_query('"water summit" Bishkek'), parse_query("water summit Bishkek")
+    assert phrase.words == words.words and phrase.prefix == words.prefix
+    assert phrase.pairs == ["water summit"] and words.pairs == []
+    assert parse_query('"water summit').pairs == []  # an open quote is still being typed: plain words
 
 
 def test_item_size_follows_dynamodb_rules() -> None:

@@ -96,7 +96,8 @@ def answer_of(result: SearchResult) -> tuple[Any, ...]:
 
 
 def requests() -> Iterator[SearchRequest]:
-    for q in ["president ", "president", "president pipeline ", "pipeline border ", "news president tariff ", "pip"]:
+    queries = ["president ", "president", "president pipeline ", "pipeline border ", "news president tariff ", "pip"]
+    for q in [*queries, '"president president"', '"pipeline president" border']:
         yield SearchRequest(q)
         yield SearchRequest(q, page=2, per_page=2)
         yield SearchRequest(q, page=4, per_page=2)  # deeper than the head (5 postings)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 import Stemmer  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -230,6 +230,13 @@ def terms(text: str) -> list[str]:
         if t is not None:
             append(t)
     return out
+
+
+def word_pairs(sequence: Sequence[str]) -> list[str]:
+    """The terms of every two neighbouring words (stop words skipped), each pair an index term of its own:
+    a quoted phrase matches the documents that have all its pairs. No term has a space, so no pair can be
+    mistaken for a word."""
+    return [f"{first} {second}" for first, second in zip(sequence, sequence[1:], strict=False)]
 
 
 def _mapped_normal_form(chunk: str) -> tuple[str, list[int], list[int]] | None:

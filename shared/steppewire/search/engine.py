@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from steppewire.newsroom import NEWSROOM_TIMEZONE
-from steppewire.search.analysis import prefix_key, terms
+from steppewire.search.analysis import prefix_key, terms, word_pairs
 from steppewire.search.heads import (
     FULL_BYTES_PER_POSTING,
     HEAD_FIXED_BYTES,
@@ -66,6 +66,7 @@ MAX_PREFIX_EXPANSIONS = 5
 # makes a plan costlier, never an answer wrong.
 CACHE_TTL_SECONDS = 300.0
 _QUOTES = re.compile(r"[\"«»“”„]")
+_PHRASE = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”|„([^“”]+)[“”]')  # "…", «…», “…”, „…“
 
 
 @dataclass(frozen=True)
@@ -108,17 +109,20 @@ class SearchResult:
 class ParsedQuery:
     words: list[list[str]]  # the terms of each word that has any (stop words have none)
     prefix: str | None  # the last word, to be expanded as a prefix (as-you-type)
+    pairs: list[str] = field(default_factory=list)  # word pairs the quoted phrases require
 
 
 def parse_query(q: str) -> ParsedQuery:
-    """Words AND together; quotes are accepted and read as plain words (no phrase positions are indexed)."""
+    """Words AND together; a quoted phrase also needs its words next to each other (stop words skipped)."""
+    phrases = [next(part for part in found.groups() if part) for found in _PHRASE.finditer(q)]
+    pairs = list(dict.fromkeys(pair for phrase in phrases for pair in word_pairs(terms(phrase))))
     text = _QUOTES.sub(" ", q)
     raw_words = text.split()
     words = [found for word in raw_words if (found := terms(word))]
     # As-you-type: a last word still being typed (no space after it, not a stop word) also matches as a prefix.
     typing_last_word = bool(raw_words) and not text[-1:].isspace() and bool(terms(raw_words[-1]))
     last = prefix_key(raw_words[-1]) if typing_last_word else ""
-    return ParsedQuery(words, last if len(last) >= PREFIX_CHARS else None)
+    return ParsedQuery(words, last if len(last) >= PREFIX_CHARS else None, pairs)
 
 
 def _completions(vocabulary: Mapping[str, Any], prefix: str) -> list[str]:
@@ -244,6 +248,7 @@ class SearchEngine:
             return SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
         if request.tag:
             groups.append([tag_term(request.tag)])  # a tag filters like one more word (its postings have tf 0)
+        groups += [[pair] for pair in query.pairs]  # so do a phrase's word pairs
         directory = self.directory  # an older one still plans well while read 1 fetches its successor
         refresh = self._directory is None or monotonic_time.monotonic() - self._directory[0] > CACHE_TTL_SECONDS
         start = (request.page - 1) * request.per_page

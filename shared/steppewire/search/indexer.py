@@ -16,7 +16,7 @@ from typing import Any
 
 from steppewire.articles.store import ArticleStore
 from steppewire.dynamo_items import item_size, to_item
-from steppewire.search.analysis import prefix_key, terms, token_spans
+from steppewire.search.analysis import prefix_key, terms, token_spans, word_pairs
 from steppewire.search.heads import (
     DROP_HEAD_BELOW,
     LARGE_TERM_POSTINGS,
@@ -226,7 +226,9 @@ class Indexer:
             lengths = (len(title_terms), len(summary_terms), len(body_terms))
             codes = {facet: stats.code(facet, article.facet_values[facet]) for facet in FACETS}
             counts = [Counter(field_terms) for field_terms in article.fields]
-            doc_terms = set().union(*counts) | {tag_term(tag) for tag in article.tags}
+            # Word pairs and tags have no term frequency (tf 0): they filter, the words rank.
+            pairs = {pair for field_terms in article.fields for pair in word_pairs(field_terms)}
+            doc_terms = set().union(*counts) | pairs | {tag_term(tag) for tag in article.tags}
             for term in doc_terms:
                 tf = (counts[0][term], counts[1][term], counts[2][term])
                 upserts[term].append(
