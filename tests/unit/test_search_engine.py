@@ -1,5 +1,6 @@
 """The query path on an in-memory index: matching, pagination arithmetic, facets, highlighting, costs."""
 
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -193,3 +194,16 @@ def test_as_you_type_costs_two_round_trips_once_the_vocabulary_is_warm(table: In
     warm = engine.search(SearchRequest("delega"))  # the next keystroke, same 3-letter vocabulary
     assert (middle - before, table.meter.round_trips - middle) == (3, 2)
     assert [h.slug for h in cold.hits] == [h.slug for h in warm.hits] == ["water-summit"]
+
+
+def test_an_article_at_the_publishing_limit_fits_dynamodb_items() -> None:
+    rng = random.Random(5)
+    vocabulary = ["".join(rng.choice("abcdefghijklmnoprstuvz") for _ in range(rng.randint(4, 11))) for _ in range(9000)]
+    text = " ".join(rng.choice(vocabulary) for _ in range(20_000))  # ~150,000 characters, the rendered limit's half
+    big = article("long-read", "A long read", text, tags=["many\nlines  tag"])
+    table = InMemoryIndexTable()
+    Indexer(table, {"long-read": big}.get).apply(["long-read"])
+    assert max(item_size(to_item(item)) for item in table.items.values()) < 400 * 1024
+    assert search(table, f"{text.split()[0]} ", tag="many lines tag").total == 1
+    Indexer(table, {}.get).apply(["long-read"])  # unpublished: everything it wrote goes
+    assert [key for key in table.items if key[0] != "STATS"] == []

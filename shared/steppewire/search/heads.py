@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from steppewire.search.lines import pack_lines, unpack_lines
 from steppewire.search.postings import Posting, decode, decode_lean, encode, encode_lean
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, idf, rank, score
 
@@ -118,15 +119,13 @@ def head_from_attributes(item: Mapping[str, Any]) -> TermHead:
 
 def directory_attributes(directory: Mapping[str, int]) -> dict[str, Any]:
     """The directory of the terms that have a head, with their document counts (the planner's size hints)."""
-    lines = "".join(f"{term}\t{documents}\n" for term, documents in sorted(directory.items()))
-    return {"d": zlib.compress(lines.encode("utf-8"))}
+    return {"d": pack_lines(f"{term}\t{documents}" for term, documents in sorted(directory.items()))}
 
 
 def directory_from_attributes(item: Mapping[str, Any] | None) -> dict[str, int]:
     if item is None:
         return {}
-    lines = zlib.decompress(bytes(item["d"])).decode("utf-8").splitlines()
-    return {term: int(documents) for term, documents in (line.split("\t") for line in lines)}
+    return {term: int(documents) for term, documents in (line.split("\t") for line in unpack_lines(item["d"]))}
 
 
 def tail_bound_now(head: TermHead, stats: CorpusStats) -> float:

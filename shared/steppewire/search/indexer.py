@@ -26,6 +26,7 @@ from steppewire.search.heads import (
     head_attributes,
 )
 from steppewire.search.index_store import IndexTable, Key
+from steppewire.search.lines import pack_lines, unpack_lines
 from steppewire.search.postings import Posting, collector_paused, count, decode, merge
 from steppewire.search.ranking import CorpusStats, FieldWeights
 
@@ -59,7 +60,7 @@ def prefix_item_key(surface: str) -> Key:
 
 
 def tag_term(tag: str) -> str:
-    return f"{TAG_PREFIX}{tag.strip().casefold()}"
+    return f"{TAG_PREFIX}{' '.join(tag.split()).casefold()}"  # any run of white space is one space
 
 
 def minute_of(timestamp: str) -> int:
@@ -209,9 +210,9 @@ class Indexer:
             article = analyzed[slug]
             if old is not None:
                 doc = int(old["doc"])
-                for term in old["terms"]:
+                for term in unpack_lines(old["terms"]):
                     removals[term].add(doc)
-                for surface, term in old["surfaces"].items():
+                for surface, term in (line.split("\t") for line in unpack_lines(old["surfaces"])):
                     surface_deltas[prefix_item_key(surface)][(surface, term)] -= 1
                 stats.documents -= 1
                 stats.total_lengths = [t - int(n) for t, n in zip(stats.total_lengths, old["lengths"], strict=True)]
@@ -247,8 +248,9 @@ class Indexer:
                     "pk": slug_key(slug)[0],
                     "sk": slug_key(slug)[1],
                     "doc": doc,
-                    "terms": sorted(doc_terms),
-                    "surfaces": article.surfaces,
+                    # packed: a long article's ~20,000 terms and pairs would not fit a 400 KB item as lists
+                    "terms": pack_lines(sorted(doc_terms)),
+                    "surfaces": pack_lines(f"{surface}\t{term}" for surface, term in sorted(article.surfaces.items())),
                     "lengths": list(lengths),
                 }
             )
