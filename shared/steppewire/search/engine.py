@@ -45,7 +45,6 @@ from steppewire.search.heads import (
 from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key
 from steppewire.search.indexer import (
     DIRECTORY_KEY,
-    FACETS,
     PREFIX_CHARS,
     STATS_KEY,
     Stats,
@@ -55,7 +54,7 @@ from steppewire.search.indexer import (
     tag_term,
     term_key,
 )
-from steppewire.search.postings import Posting, decode, decode_lean
+from steppewire.search.postings import FACETS, Posting, decode, decode_lean
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
 from steppewire.search.snippets import best_snippet, highlight
 

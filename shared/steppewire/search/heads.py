@@ -31,13 +31,12 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from steppewire.search.lines import pack_lines, unpack_lines
-from steppewire.search.postings import Posting, decode, decode_lean, encode, encode_lean
+from steppewire.search.postings import FACETS, Posting, decode, decode_lean, encode, encode_lean
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, idf, rank, score
 
 LARGE_TERM_POSTINGS: Final = 1000  # from here a full posting list costs >= 1 RCU more than its head item
 DROP_HEAD_BELOW: Final = 500  # hysteresis: a term near the threshold does not gain and lose its head each batch
 HEAD_POSTINGS: Final = 100  # pages up to 100 results deep (10 pages of 10) are answered from the head
-FACETS: Final = ("lang", "category", "country")
 # Sizes the planner expects, measured at 50,000 articles (the codec's figures in postings.py).
 FULL_BYTES_PER_POSTING: Final = 6.5
 LEAN_BYTES_PER_POSTING: Final = 1.3

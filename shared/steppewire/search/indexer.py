@@ -27,12 +27,11 @@ from steppewire.search.heads import (
 )
 from steppewire.search.index_store import IndexTable, Key
 from steppewire.search.lines import pack_lines, unpack_lines
-from steppewire.search.postings import Posting, collector_paused, count, decode, merge
+from steppewire.search.postings import FACETS, Posting, collector_paused, count, decode, merge
 from steppewire.search.ranking import CorpusStats, FieldWeights
 
 STATS_KEY: Key = ("STATS", "STATS")
 DIRECTORY_KEY: Key = ("DIRECTORY", "DIRECTORY")
-FACETS = ("lang", "category", "country")
 # A result row stays within one 4 KB read unit (0.5 RCU each): the text lead for snippets gets what is left.
 ROW_BYTES = 4000
 PREFIX_CHARS = 3  # as-you-type starts at the third character

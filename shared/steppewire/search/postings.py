@@ -41,6 +41,8 @@ from itertools import accumulate, chain, repeat
 from types import MemberDescriptorType
 from typing import Final
 
+FACETS: Final = ("lang", "category", "country")  # the Posting fields a search filters and counts by
+
 
 @dataclass(frozen=True, slots=True)
 class Posting:
