@@ -14,14 +14,14 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .functions import Invocation
+from .functions import Invoke
 from .intrinsics import ACCOUNT_ID, Resolver
 from .resources import REST_API, ResourceRegistry
 
@@ -33,8 +33,6 @@ _HTTP_METHODS: Final = frozenset({"get", "put", "post", "delete", "patch", "head
 _FUNCTION_ARN_IN_URI: Final = re.compile(r"functions/(arn:[^/]+)/invocations")
 _PROXY_RESPONSE_KEYS: Final = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 _HOP_BY_HOP: Final = frozenset({"content-length", "transfer-encoding", "connection"})
-
-Invoke = Callable[[str, Any], Invocation]
 
 
 @dataclass(frozen=True)

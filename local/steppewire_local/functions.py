@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -73,6 +73,9 @@ class Invocation:
     def payload(self) -> Any:
         """What `lambda invoke` / `sam local invoke` print: the result, or the error document."""
         return self.result if self.error is None else self.error
+
+
+Invoke = Callable[[str, Any], Invocation]  # (function logical id, event) -> what happened
 
 
 class LambdaContext:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 
-from .functions import Invocation
+from .functions import Invocation, Invoke
 from .intrinsics import Resolver
 from .resources import QUEUE, ResourceRegistry
 
@@ -28,8 +28,6 @@ log = logging.getLogger("steppewire_local")
 
 EVENT_SOURCE_MAPPING: Final = "AWS::Lambda::EventSourceMapping"
 POLL_WAIT_SECONDS: Final = 1
-
-Invoke = Callable[[str, Any], Invocation]
 
 
 @dataclass(frozen=True)
