@@ -309,7 +309,8 @@ class SearchEngine:
         if missing:
             found |= self._table.get_many([term_key(t) for t in missing])
         lists = _posting_lists(found, plan.full | set(missing), plan.lean - set(missing))
-        total, page, scores, counts = self._from_lists(request, groups, lists, corpus, wanted, now)
+        total, ordered, scores, counts = self._from_lists(request, groups, lists, corpus, wanted, now)
+        page = ordered[start:stop]
         return self._result(request, total, page, scores, counts, word_terms, stats)
 
     def _from_lists(
@@ -321,7 +322,8 @@ class SearchEngine:
         wanted: Mapping[str, int],
         now: int,
     ) -> tuple[int, list[int], dict[int, float], dict[str, Counter[int]]]:
-        """Total, page, scores and facet counts from posting lists (the carrier's whole, the others maybe lean)."""
+        """Total, matches in display order, scores and facet counts from posting lists (the carrier's whole,
+        the others maybe lean)."""
         posting_groups = [[lists.postings[t] for t in group if lists.postings.get(t)] for group in groups]
         if any(not group for group in posting_groups):
             return 0, [], {}, {facet: Counter() for facet in FACETS}
@@ -331,8 +333,7 @@ class SearchEngine:
         matches = {doc: value for doc, value in scores.items() if allowed(info[doc])}
         ordered = rank(matches, {doc: info[doc].minute for doc in matches}, by=request.sort)
         counts = {facet: Counter(getattr(info[doc], facet) for doc in matches) for facet in FACETS}
-        start = (request.page - 1) * request.per_page
-        return len(matches), ordered[start : start + request.per_page], matches, counts
+        return len(matches), ordered, matches, counts
 
     def _result(
         self,

@@ -22,9 +22,7 @@ newest postings. Otherwise `answer` says so (None) and the engine reads the post
 
 from __future__ import annotations
 
-import json
 import math
-import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,12 +84,12 @@ def build_head(postings: Sequence[Posting], stats: CorpusStats, weights: FieldWe
 
 def head_attributes(head: TermHead) -> dict[str, Any]:
     """The item's attributes (binary where it is bulk; floats as their exact repr)."""
-    cells = [[*codes, documents] for codes, documents in sorted(head.cells.items())]
+    cells = (f"{lang}\t{category}\t{country}\t{n}" for (lang, category, country), n in sorted(head.cells.items()))
     return {
         "l": encode_lean(head.docs, head.tfs),
         "t": encode(head.top),
         "n": encode(head.newest),
-        "c": zlib.compress(json.dumps(cells, separators=(",", ":")).encode("ascii")),
+        "c": pack_lines(cells),
         "b": repr(head.tail_bound),
         "s": [head.written.documents, *head.written.total_lengths],
         "w": [repr(head.weights.title), repr(head.weights.summary), repr(head.weights.body)],
@@ -109,11 +107,15 @@ def head_from_attributes(item: Mapping[str, Any]) -> TermHead:
         field_dfs=field_df(tfs),
         top=decode(bytes(item["t"])),  # stored by doc id: `answer` ranks them anew anyway
         newest=sorted(decode(bytes(item["n"])), key=lambda p: -p.minute),
-        cells={(lang, category, country): n for lang, category, country, n in json.loads(zlib.decompress(item["c"]))},
+        cells={(lang, category, country): n for lang, category, country, n in _int_rows(item["c"])},
         tail_bound=float(item["b"]),
         written=CorpusStats(documents, (title, summary, body)),
         weights=FieldWeights(weight_title, weight_summary, weight_body),
     )
+
+
+def _int_rows(data: bytes) -> list[tuple[int, ...]]:
+    return [tuple(int(value) for value in line.split("\t")) for line in unpack_lines(data)]
 
 
 def directory_attributes(directory: Mapping[str, int]) -> dict[str, Any]:
