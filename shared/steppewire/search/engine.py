@@ -275,8 +275,7 @@ class SearchEngine:
             word_terms |= set(completions)
             plan = Plan(None, plan.full | frozenset(completions), plan.lean)
         stats = Stats.from_item(found.get(STATS_KEY))
-        title_total, summary_total, body_total = stats.total_lengths
-        corpus = CorpusStats(stats.documents, (title_total, summary_total, body_total))
+        corpus = stats.corpus
         wanted = {
             facet: stats.codes[facet].get(value.strip().casefold(), -1)
             for facet in FACETS

@@ -97,6 +97,12 @@ class Stats:
             "labels": self.labels,
         }
 
+    @property
+    def corpus(self) -> CorpusStats:
+        """What BM25 needs of these statistics."""
+        title, summary, body = self.total_lengths
+        return CorpusStats(self.documents, (title, summary, body))
+
     def code(self, facet: str, value: str | None) -> int:
         """Small integer for a facet value (0 = none), assigned on first sight; matched case-insensitively."""
         if not value:
@@ -257,7 +263,7 @@ class Indexer:
         touched = sorted(set(upserts) | set(removals))
         existing = self._table.get_many([term_key(t) for t in touched] + list(surface_deltas))
         directory = directory_from_attributes(current.get(DIRECTORY_KEY))
-        corpus = CorpusStats(stats.documents, (stats.total_lengths[0], stats.total_lengths[1], stats.total_lengths[2]))
+        corpus = stats.corpus  # final: every article of the batch is counted
         with collector_paused():  # thousands of postings decoded per head item
             for term in touched:
                 previous = existing.get(term_key(term))
