@@ -117,6 +117,11 @@ def test_russian_title_gets_a_transliterated_slug(stack: LocalStack) -> None:
         (story(date="2025-02-30"), "date", "2025-02-30"),
         (story(lang="kk"), "lang", "kk"),
         (b"---\ntitle: Big\ndate: 2026-11-20\n---\n" + b"word " * 220_000, "file", "limit"),
+        (story(date="0001-01-01"), "date", "out of range"),
+        (story(date="9999-12-31T23:30:00-10:00"), "date", "out of range"),
+        (story(date="1969-12-31T23:59:00+00:00"), "date", "out of range"),  # the index counts minutes from 1970
+        (story(date="!!timestamp 2025-02-30"), "line 3", "YAML tags"),
+        (b"---\ntitle: T\na: &a [x, x]\nb: &b [*a, *a]\ndate: *b\n---\nBody\n", "line 4", "aliases"),
     ],
 )
 def test_a_bad_file_gets_a_clear_rejection_and_nothing_is_stored(

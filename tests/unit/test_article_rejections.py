@@ -193,7 +193,7 @@ def test_a_json_name_means_json(data: bytes, problem: Problem) -> None:
         ),
         ({"lang": "kk"}, "lang", "language 'kk' is not supported; use en (English) or ru (Russian)"),
         ({"lang": "no"}, "lang", "language 'false' is not supported; use en (English) or ru (Russian)"),
-        ({"lang": "[en, ru]"}, "lang", "language '['en', 'ru']' is not supported; use en (English) or ru (Russian)"),
+        ({"lang": "[en, ru]"}, "lang", "lang must be one language, en (English) or ru (Russian), not a list"),
         (
             {"slug": "Rate Decision"},
             "slug",

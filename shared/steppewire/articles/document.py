@@ -42,6 +42,12 @@ __all__ = [
 ]
 
 MAX_ARTICLE_BYTES = 1_048_576
+# Fields are short; the cap keeps YAML parsing (pure Python) to a fraction of a second whatever the file.
+MAX_FRONT_MATTER_CHARS = 65_536
+MAX_FRONT_MATTER_DEPTH = 16
+# The search index counts minutes since 1970 in 32 bits; listings sort on 4-digit years.
+EARLIEST_PUBLICATION = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_PUBLICATION = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 # A date without a time means midnight in the newsroom, not in UTC (which would be the evening before).
 MAX_TITLE_CHARS = 300
 MAX_SLUG_CHARS = 80
@@ -208,8 +214,36 @@ def _known_encoding(data: bytes) -> str | None:
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: YAML would crash on 2025-02-30 and has no date-time rules of
-    ours, so the date check and its messages happen in `_published_at`."""
+    """SafeLoader for editors' fields, bounded whatever the file.
+
+    - Dates stay text: YAML would crash on 2025-02-30 and has no date-time rules of ours, so the date
+      check and its messages happen in `_published_at`.
+    - No aliases: a 600-byte file of nested `*a` references expands to gigabytes (a "billion laughs").
+    - No explicit tags (`!!int abc`, `!!timestamp 2025-02-30` crash their constructors), and at most
+      MAX_FRONT_MATTER_DEPTH levels of nesting (a deep `[[[[` would exhaust the stack).
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            raise _FrontMatterRefused(f"aliases (*{event.anchor}) are not allowed", event.start_mark)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            raise _FrontMatterRefused(f"YAML tags ({tag}) are not allowed", event.start_mark)
+        if self._depth >= MAX_FRONT_MATTER_DEPTH:
+            raise _FrontMatterRefused(f"values nest more than {MAX_FRONT_MATTER_DEPTH} levels deep", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _FrontMatterRefused(yaml.MarkedYAMLError):
+    def __init__(self, problem: str, mark: Any) -> None:  # a pure-Python or libyaml mark
+        super().__init__(problem=problem, problem_mark=mark)
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
@@ -230,13 +264,22 @@ def _read_front_matter(text: str) -> tuple[Mapping[Any, object], object]:
     end = next((number for number in range(start + 1, len(lines)) if lines[number].rstrip() in ("---", "...")), None)
     if end is None:
         _reject("front matter", f"The front matter opened on line {start + 1} is never closed with a '---' line.")
+    front_matter = "\n".join(lines[start + 1 : end])
+    if len(front_matter) > MAX_FRONT_MATTER_CHARS:
+        _reject(
+            "front matter",
+            f"The front matter (between the '---' lines) is {len(front_matter):,} characters long; "
+            f"the limit is {MAX_FRONT_MATTER_CHARS:,}. Long text belongs in the article below it.",
+        )
     try:
-        fields = yaml.load("\n".join(lines[start + 1 : end]), Loader=_FrontMatterLoader)
+        fields = yaml.load(front_matter, Loader=_FrontMatterLoader)
     except yaml.YAMLError as error:
         mark, problem = (error.problem_mark, error.problem) if isinstance(error, yaml.MarkedYAMLError) else (None, None)
         # The mark counts from 0 within the front matter; editors count from 1 in the whole file.
         where = f"line {start + 2 + mark.line}" if mark else "front matter"
         _reject(where, f"The front matter is not valid YAML ({problem or error}); {_YAML_HINT}.")
+    except ValueError as error:  # a plain value YAML cannot build, e.g. an integer of 5,000 digits
+        _reject("front matter", f"The front matter has a value that cannot be read ({_shown(error)}); {_YAML_HINT}.")
     if fields is None:  # nothing between the fences: every required field will be reported missing
         fields = {}
     if not isinstance(fields, dict):
@@ -249,6 +292,10 @@ def _read_json(text: str) -> tuple[Mapping[Any, object], object]:
         fields = json.loads(text)
     except json.JSONDecodeError as error:
         _reject(f"line {error.lineno}", f"The JSON is not valid: {error.msg} (column {error.colno}).")
+    except RecursionError:
+        _reject("file", "The JSON nests lists or objects too deeply to be an article.")
+    except ValueError as error:  # e.g. an integer of 5,000 digits
+        _reject("file", f"The JSON has a value that cannot be read ({_shown(error)}).")
     if not isinstance(fields, dict):
         _reject("file", f"The JSON must be one object {{...}} holding the article fields, not {_kind(fields)}.")
     body = fields.pop("body", None)
@@ -338,6 +385,8 @@ def _title(value: object, field: str) -> str:
 
 
 def _published_at(value: object, field: str) -> datetime:
+    if isinstance(value, list | dict | set):  # checked first: str() of a nested value can be huge
+        raise _Invalid(f"{field} must be one date like {_DATE_EXAMPLE}, not {_kind(value)}")
     text = str(value).strip()
     day = _ISO_DATE.match(text) if isinstance(value, str) else None
     if day is None:
@@ -351,15 +400,24 @@ def _published_at(value: object, field: str) -> datetime:
     except ValueError:
         raise _Invalid(f"{field} '{_shown(text)}' cannot be read; write it like {_DATE_EXAMPLE}") from None
     if day.end() == len(text):
-        return moment.replace(tzinfo=NEWSROOM_TIMEZONE).astimezone(UTC)
-    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=NEWSROOM_TIMEZONE)
+    elif moment.tzinfo is None:
         # Guessing the zone would silently shift the publication time by hours, so the editor says it.
         example = moment.replace(tzinfo=NEWSROOM_TIMEZONE).isoformat()
         raise _Invalid(
             f"{field} '{_shown(text)}' has a time but no UTC offset, so the moment is unclear; "
             f"add the offset, e.g. '{example}' for Almaty time"
         )
-    return moment.astimezone(UTC)
+    try:
+        published = moment.astimezone(UTC)
+    except OverflowError:  # the UTC moment falls outside years 1-9999
+        published = None
+    if published is None or not EARLIEST_PUBLICATION <= published <= LATEST_PUBLICATION:
+        raise _Invalid(
+            f"{field} '{_shown(text)}' is out of range: a publication date must fall between "
+            f"{EARLIEST_PUBLICATION:%Y-%m-%d} and {LATEST_PUBLICATION:%Y-%m-%d} (UTC)"
+        )
+    return published
 
 
 def _slug(value: object, field: str) -> str:
@@ -376,6 +434,8 @@ def _slug(value: object, field: str) -> str:
 
 
 def _lang(value: object, field: str) -> Lang:
+    if isinstance(value, list | dict | set):
+        raise _Invalid(f"{field} must be one language, en (English) or ru (Russian), not {_kind(value)}")
     lang = _LANGUAGES.get(value.strip().lower()) if isinstance(value, str) else None
     if lang is None:
         raise _Invalid(f"language '{_shown(value)}' is not supported; use en (English) or ru (Russian)")
@@ -462,7 +522,7 @@ def _missing(field: str, fields: Mapping[Any, object]) -> str:
 
 def _unknown_key(key: object, fields: Mapping[Any, object]) -> str:
     meant = _meant(key, fields)
-    return f"unknown key '{key}' was ignored" + (f" (did you mean '{meant}'?)" if meant else "")
+    return f"unknown key '{_shown(key)}' was ignored" + (f" (did you mean '{meant}'?)" if meant else "")
 
 
 def _meant(key: object, fields: Mapping[Any, object]) -> str | None:
@@ -486,7 +546,10 @@ def _kind(value: object) -> str:
 
 
 def _shown(value: object) -> str:
-    """A value quoted back to the editor, shortened: it may be a whole paragraph or a data: URL."""
+    """A value quoted back to the editor, shortened: it may be a whole paragraph or a data: URL. A list or
+    group is named by its kind, never printed: it may be nested thousands of values deep."""
+    if isinstance(value, list | dict | set):
+        return _kind(value)
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return text if len(text) <= 60 else text[:59] + "…"
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -27,12 +28,15 @@ REPORTS_PREFIX = "reports/"
 MAX_TAGS = 20  # keeps a publish within one DynamoDB transaction (cards per tag, old and new)
 MAX_STORED_CHARS = 300_000  # rendered HTML plus plain text must fit a 400 KB DynamoDB item
 
+_log = logging.getLogger(__name__)
+
 
 class Status(StrEnum):
     PUBLISHED = "published"
     UPDATED = "updated"
     UNPUBLISHED = "unpublished"
     REJECTED = "rejected"
+    FAILED = "failed"  # the file could not be read because of a fault of ours (alarmed), not the editor's
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,9 @@ class Publisher:
                 raise ArticleRejected(problems)
         except ArticleRejected as rejection:
             return self._rejected(event, rejection.problems, state)
+        except Exception as fault:  # noqa: BLE001  # reading is a pure function of the bytes: a retry fails alike
+            _log.exception("reading %s failed", event.key)
+            return self._failed(event, fault, state)
         # Without an explicit slug an update keeps the published one: a retitled story keeps its URL.
         slug = previous.slug if previous is not None and article.slug_from_title else article.slug
         try:
@@ -234,6 +241,14 @@ class Publisher:
         if state is not None and state.slug:
             notes.append(f"the previously published version stays online at /articles/{state.slug}")
         return Report(Status.REJECTED, self._source(event), errors=problems, notes=notes)
+
+    def _failed(self, event: ObjectEvent, fault: Exception, state: SourceState | None) -> Report:
+        problem = Problem(
+            "file",
+            f"Steppe Wire could not read this file because of a fault of its own ({type(fault).__name__}); "
+            "the developers are alerted. Nothing was published; upload the file again once they say it is fixed.",
+        )
+        return replace(self._rejected(event, [problem], state), status=Status.FAILED)
 
     def _unpublish(self, event: ObjectEvent) -> Report | None:
         state = self._store.source_state(event.key)
