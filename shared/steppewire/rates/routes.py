@@ -110,11 +110,12 @@ def get_history(
     if code not in TICKER_CURRENCIES:
         raise NotFound(f"Unknown currency '{currency}': the ticker covers {', '.join(TICKER_CURRENCIES)}")
     end = to_date or dt.datetime.now(NEWSROOM_TIMEZONE).date()
-    start = from_date or end - dt.timedelta(days=DEFAULT_HISTORY_DAYS)
+    # By ordinal, not timedelta: `to=0001-01-05` has no date 30 days before it.
+    start = from_date or dt.date.fromordinal(max(1, end.toordinal() - DEFAULT_HISTORY_DAYS))
     if start > end:
         raise BadRequest("from", f"'from' ({start}) is after 'to' ({end})")
     if (end - start).days >= MAX_HISTORY_DAYS:
-        raise BadRequest("from", f"the range from {start} to {end} is longer than {MAX_HISTORY_DAYS} days")
+        raise BadRequest("from", f"'from' ({start}) to 'to' ({end}) spans more than {MAX_HISTORY_DAYS} days")
     points = rates_repository().history(code, start, end)
     return History(
         pair=f"{code}/USD",

@@ -138,7 +138,13 @@ def _with_tf(document: Posting, doc: int, tf: tuple[int, int, int]) -> Posting:
     return Posting(doc, tf, document.lengths, document.minute, document.lang, document.category, document.country)
 
 
+# Clamping `from`/`to` to these days changes no answer (every indexed minute lies between them, and the
+# end is capped at now anyway) but keeps the arithmetic inside datetime's years 1-9999.
+_FIRST_DAY, _LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
+
+
 def _minute(day: date, end_of_day: bool) -> int:
+    day = min(max(day, _FIRST_DAY), _LAST_DAY)
     moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(), NEWSROOM_TIMEZONE)
     return int(moment.astimezone(UTC).timestamp() // 60) - (1 if end_of_day else 0)
 
