@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
+from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,16 +38,26 @@ FILE_DATE = "2026-02-11"
 
 @dataclass
 class FakeBanks:
-    """Per source: "ok" (its file), "500", "timeout" (answers after the client gave up) or "garbage"."""
+    """Per source: "ok" (its file, re-dated to the day asked for, as a bank that has published that day
+    answers), "as-filed" (its file as it is), "500", "timeout" (answers after the client gave up) or
+    "garbage"."""
 
     behaviour: dict[str, str] = field(default_factory=lambda: dict.fromkeys(BANK_FILES, "ok"))
     requests: list[str] = field(default_factory=list)
 
 
+def redated(body: bytes, day: date) -> bytes:
+    """The file with its own date (11.02.2026 or 2026-02-11) replaced by `day`."""
+    filed = date.fromisoformat(FILE_DATE)
+    for old, new in ((filed.strftime("%d.%m.%Y"), day.strftime("%d.%m.%Y")), (FILE_DATE, day.isoformat())):
+        body = body.replace(old.encode(), new.encode())
+    return body
+
+
 def _bank_handler(banks: FakeBanks) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
-            source = self.path.strip("/").split("/")[0]
+            source, _, asked = self.path.strip("/").partition("/")
             banks.requests.append(self.path)
             mode = banks.behaviour[source]
             if mode == "500":
@@ -55,6 +67,8 @@ def _bank_handler(banks: FakeBanks) -> type[BaseHTTPRequestHandler]:
                 time.sleep(1.0)
             body = b"<html><body>Technical maintenance</body></html>" if mode == "garbage" else None
             body = body or (FIXTURES / BANK_FILES[source]).read_bytes()
+            if mode == "ok":
+                body = redated(body, date.fromisoformat(asked))
             try:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
@@ -127,9 +141,21 @@ def test_scheduled_run_fills_the_ticker_and_history(stack: LocalStack) -> None:
     shown = ticker(stack)
     assert sorted(shown) == ["KGS", "KZT", "TJS", "TMT", "UZS"]
     assert all(not item["stale"] for item in shown.values())
-    history = stack.api_request("GET", f"/rates/kzt/history?from=2026-02-01&to={FILE_DATE}").json()
+    today = datetime.now(NEWSROOM_TIMEZONE).date().isoformat()
+    history = stack.api_request("GET", f"/rates/kzt/history?to={today}").json()
     assert history["pair"] == "KZT/USD"
-    assert [(p["date"], p["local_per_usd"]) for p in history["items"]] == [(FILE_DATE, "494.8")]
+    assert [(p["date"], p["local_per_usd"]) for p in history["items"]] == [(today, "494.8")]
+
+
+def test_a_sheet_for_another_day_is_not_stored(stack: LocalStack, banks: tuple[FakeBanks, dict[str, str]]) -> None:
+    fake, _ = banks
+    fake.behaviour.update(nbk="as-filed", cbu="as-filed")
+    report = stack.invoke("RatesIngestFunction", {})  # today's run; the two files say 2026-02-11
+    assert "more than 10 days before the requested" in report["sources"]["NBK"]["error"]
+    assert "more than 10 days before the requested" in report["sources"]["CBU"]["error"]
+    shown = ticker(stack)
+    assert (shown["KZT"]["source"], shown["UZS"]["source"]) == ("CBR", "CBR")
+    assert FILE_DATE not in {item["sk"]["S"] for item in table_items(stack)}
 
 
 def test_failing_sources_never_block_the_others(stack: LocalStack, banks: tuple[FakeBanks, dict[str, str]]) -> None:
@@ -149,7 +175,7 @@ def test_every_source_down_keeps_the_last_rate_flagged_stale(
     stack: LocalStack, banks: tuple[FakeBanks, dict[str, str]]
 ) -> None:
     fake, _ = banks
-    stack.invoke("RatesIngestFunction", {})
+    stack.invoke("RatesIngestFunction", {"date": FILE_DATE})
     fake.behaviour.update(dict.fromkeys(BANK_FILES, "500"))
     stack.invoke("RatesIngestFunction", {})
     shown = ticker(stack)

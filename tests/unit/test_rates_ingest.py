@@ -13,6 +13,7 @@ from steppewire.rates.service import requested_date
 from tests.fakes import InMemoryRatesRepository
 
 D1, D2 = date(2026, 11, 23), date(2026, 11, 24)
+NATIONAL_CURRENCIES = ("KGS", "KZT", "TJS", "UZS", "TMT")
 NOW = datetime(2026, 11, 24, 15, 5, tzinfo=ZoneInfo("Asia/Almaty"))
 
 NATIONAL = {  # source: (base currency, local per USD)
@@ -30,14 +31,17 @@ def national_sheet(source: str, on: date, local_per_usd: str | None = None) -> F
     return FeedResult(source, f"https://{source.lower()}.example/{on}", sheet=RateSheet(source, base, on, quotes))
 
 
-def cbr_sheet(on: date, scale: Decimal = Decimal(1)) -> FeedResult:
-    """Bank of Russia quotes (RUB per nominal) consistent with NATIONAL, times `scale` for the local ones."""
+def cbr_sheet(
+    on: date, scale: Decimal = Decimal(1), *, scaled: tuple[str, ...] = ("KZT", "KGS", "TJS", "UZS", "TMT")
+) -> FeedResult:
+    """Bank of Russia quotes (RUB per nominal) consistent with NATIONAL, times `scale` for the `scaled` ones."""
     rub_per_usd = Decimal("81.0517")
     quotes = {"USD": Quote("USD", Decimal(1), rub_per_usd)}
     for currency, local in (NATIONAL[s] for s in NATIONAL):
         nominal = Decimal(100)
+        factor = scale if currency in scaled else Decimal(1)
         quotes[currency] = Quote(
-            currency, nominal, (rub_per_usd / Decimal(local) * nominal * scale).quantize(Decimal("0.0001"))
+            currency, nominal, (rub_per_usd / Decimal(local) * nominal * factor).quantize(Decimal("0.0001"))
         )
     return FeedResult("CBR", "https://cbr.example", sheet=RateSheet("CBR", "RUB", on, quotes))
 
@@ -95,7 +99,7 @@ def test_disagreement_with_cross_check_keeps_previous_rate_flagged_stale() -> No
 def test_jump_beyond_daily_bound_is_rejected_even_from_the_fallback() -> None:
     repo = InMemoryRatesRepository()
     RatesIngestion(repo, NOW).run(D1, all_sources(D1), backfill=False)
-    sources = all_sources(D2, CBU=failed("CBU"), CBR=cbr_sheet(D2, scale=Decimal("0.5")))
+    sources = all_sources(D2, CBU=failed("CBU"), CBR=cbr_sheet(D2, scale=Decimal("0.5"), scaled=("UZS",)))
     report = RatesIngestion(repo, NOW).run(D2, sources, backfill=False)
     assert report.currencies["UZS"].outcome is Outcome.REJECTED
     assert "move" in report.currencies["UZS"].detail
@@ -129,13 +133,92 @@ def test_ticker_change_is_against_the_previous_stored_date() -> None:
     assert str(kgs.change_pct) == "0.00" and str(kgs.change) == "0"
 
 
-def test_rate_dated_tomorrow_is_stored_but_not_shown_until_its_day() -> None:
+def test_a_sheet_dated_after_the_requested_day_is_not_stored() -> None:
     repo = InMemoryRatesRepository()
     tomorrow = date(2026, 11, 25)
     RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
-    RatesIngestion(repo, NOW).run(D2, all_sources(D2, NBKR=national_sheet("NBKR", tomorrow, "87.50")), backfill=False)
-    assert ("KGS", tomorrow) in repo.rates
-    assert repo.entries["KGS"].current.effective_date == D2
+    # NBKR re-dates its file for tomorrow each afternoon: tomorrow's run stores it under its own date.
+    report = RatesIngestion(repo, NOW).run(D2, all_sources(D2, NBKR=national_sheet("NBKR", tomorrow)), backfill=False)
+    assert ("KGS", tomorrow) not in repo.rates
+    assert "dated 2026-11-25, after the requested 2026-11-24" in str(report.sources["NBKR"].error)
+    assert repo.entries["KGS"].current == repo.rates[("KGS", D2)]
+    assert repo.rates[("KGS", D2)].source == "NBKR"  # the fallback does not displace the national rate
+
+
+@pytest.mark.parametrize(
+    ("source", "sheet_date", "words"),
+    [
+        # An NBK sheet of January (USD x100 as it was then) answering a request for November.
+        ("NBK", date(2026, 1, 15), "more than 10 days before the requested 2026-11-24"),
+        ("CBU", date(2027, 6, 30), "after the requested 2026-11-24"),
+    ],
+)
+def test_a_sheet_for_another_day_is_never_stored_under_any_date(source: str, sheet_date: date, words: str) -> None:
+    repo = InMemoryRatesRepository()
+    sheet = national_sheet(source, sheet_date, str(Decimal(NATIONAL[source][1]) * 100))
+    report = RatesIngestion(repo, NOW).run(D2, all_sources(D2, **{source: sheet}), backfill=False)
+    assert words in str(report.sources[source].error)
+    assert not [key for key in repo.rates if key[1] == sheet_date]
+    currency = NATIONAL[source][0]
+    assert repo.rates[(currency, D2)].source == "CBR"  # the cross of the requested day stands in
+
+
+def test_a_sheet_from_a_few_days_before_serves_the_requested_day() -> None:
+    repo = InMemoryRatesRepository()
+    friday, monday = date(2026, 11, 20), date(2026, 11, 23)
+    report = RatesIngestion(repo, NOW).run(
+        monday, all_sources(monday, NBT=national_sheet("NBT", friday)), backfill=True
+    )
+    assert report.sources["NBT"].error is None
+    assert repo.rates[("TJS", friday)].source == "NBT"
+
+
+def test_no_rate_is_stored_for_a_day_that_has_not_begun() -> None:
+    repo = InMemoryRatesRepository()
+    with pytest.raises(ValueError, match="2026-11-25: that day has not begun in Almaty"):
+        RatesIngestion(repo, NOW).run(date(2026, 11, 25), all_sources(date(2026, 11, 25)), backfill=True)
+    assert repo.writes == 0
+
+
+def test_a_bank_of_russia_sheet_at_odds_with_every_national_rate_overrules_none() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D1, all_sources(D1), backfill=False)
+    report = RatesIngestion(repo, NOW).run(D2, all_sources(D2, CBR=cbr_sheet(D2, scale=Decimal(100))), backfill=False)
+    assert {cur: r.outcome for cur, r in report.currencies.items()} == dict.fromkeys(
+        NATIONAL_CURRENCIES, Outcome.STORED
+    )
+    assert not any(entry.stale for entry in repo.entries.values())
+    assert "disagree with 5 of 5 national rates" in str(report.sources["CBR"].error)
+
+
+def test_a_bank_of_russia_sheet_at_odds_with_most_national_rates_is_no_fallback() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D1, all_sources(D1), backfill=False)
+    sources = all_sources(D2, NBT=failed("NBT"), CBR=cbr_sheet(D2, scale=Decimal(100)))
+    report = RatesIngestion(repo, NOW).run(D2, sources, backfill=False)
+    assert report.currencies["TJS"].outcome is Outcome.UNAVAILABLE
+    assert ("TJS", D2) not in repo.rates and repo.entries["TJS"].stale
+
+
+def test_one_national_outlier_is_still_judged_by_an_agreeing_cross() -> None:
+    repo = InMemoryRatesRepository()
+    sources = all_sources(D2, NBK=national_sheet("NBK", D2, "47231"))
+    report = RatesIngestion(repo, NOW).run(D2, sources, backfill=False)
+    assert report.currencies["KZT"].outcome is Outcome.REJECTED
+    assert report.sources["CBR"].error is None
+    assert {cur for cur, r in report.currencies.items() if r.outcome is Outcome.STORED} == {"KGS", "TJS", "UZS", "TMT"}
+
+
+def test_a_cross_that_jumped_from_history_judges_no_national_rate() -> None:
+    repo = InMemoryRatesRepository()
+    RatesIngestion(repo, NOW).run(D1, all_sources(D1), backfill=False)
+    # Only NBK answers besides CBR, whose KZT row is off by 100: no majority to tell who is wrong, but
+    # the cross has jumped from the stored history and NBK has not.
+    others = {source: failed(source) for source in ("NBKR", "NBT", "CBU", "CBT")}
+    sources = all_sources(D2, CBR=cbr_sheet(D2, scale=Decimal(100), scaled=("KZT",)), **others)
+    report = RatesIngestion(repo, NOW).run(D2, sources, backfill=False)
+    assert report.currencies["KZT"].outcome is Outcome.STORED
+    assert repo.rates[("KZT", D2)].source == "NBK"
 
 
 def test_backfill_does_not_mark_the_live_ticker_stale() -> None:

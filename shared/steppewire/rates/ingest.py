@@ -1,12 +1,20 @@
 """One ingestion run: from the feeds' answers to stored rates and a fresh ticker.
 
-Rules, in order, for each currency:
+Rules, in order:
+0. A sheet serves the requested day only if it is dated that day or up to MAX_SHEET_AGE_DAYS before
+   (weekends, holidays); a sheet dated after it (NBKR re-dates its file for tomorrow each afternoon; a
+   bank may answer an odd date with another day's sheet) is not used: that day's own run stores it.
+   Nothing is stored for a day that has not begun in Almaty.
+Then for each currency:
 1. Candidates: the national bank's own USD quote, then the Bank of Russia cross through RUB, then
    (TMT only) the official peg. The first candidate whose source answered is the one considered;
    a source that answered with something implausible does not hand over to the next one.
 2. Plausibility: a national quote more than CROSS_CHECK_TOLERANCE away from the Bank of Russia
    cross, or any quote more than MAX_DAILY_MOVE away from the previous stored rate, is rejected: the
-   previous rate stays in the ticker, flagged stale, and the run reports why.
+   previous rate stays in the ticker, flagged stale, and the run reports why. The cross only judges a
+   national quote when it is itself plausible: within MAX_DAILY_MOVE of the currency's previous stored
+   rate, and in agreement with most of the other national quotes (when the CBR sheet disagrees with most
+   of them, e.g. a USD row off by 100, the CBR sheet is the outlier and is used for nothing).
 3. Storage is idempotent: a rate already stored for that date by the same source with the same value,
    or by a preferred source, is left alone; the ticker is only rewritten when what it shows changes.
 """
@@ -41,6 +49,8 @@ CROSS_CHECK_TOLERANCE = Decimal("0.05")  # CBR crosses run through RUB and may b
 MAX_DAILY_MOVE = Decimal("0.20")  # beyond the steepest official devaluation in the region since 2015
 # A cross-check only compares like with like: rates at most this far apart in effective date.
 CROSS_CHECK_MAX_DAYS = 4
+# The longest run of days without a new sheet: Russia's New Year holidays (CBR), 1-8 January.
+MAX_SHEET_AGE_DAYS = 10
 
 
 class Outcome(StrEnum):
@@ -115,11 +125,7 @@ def candidate_rates(currency: str, sheets: Mapping[str, RateSheet], on: date) ->
 
 
 def implausibility(candidate: DailyRate, cross_check: DailyRate | None, previous: DailyRate | None) -> str | None:
-    if (
-        cross_check is not None
-        and cross_check.source != candidate.source
-        and abs((cross_check.effective_date - candidate.effective_date).days) <= CROSS_CHECK_MAX_DAYS
-    ):
+    if cross_check is not None and cross_check.source != candidate.source and _comparable(cross_check, candidate):
         gap = relative_difference(candidate.local_per_usd, cross_check.local_per_usd)
         if gap > CROSS_CHECK_TOLERANCE:
             return (
@@ -136,6 +142,53 @@ def implausibility(candidate: DailyRate, cross_check: DailyRate | None, previous
                 f"(bound {MAX_DAILY_MOVE:.0%})"
             )
     return None
+
+
+def sheet_date_problem(sheet: RateSheet, requested: date) -> str | None:
+    """Why a sheet cannot serve the requested day, or None when it can."""
+    age = (requested - sheet.effective_date).days
+    if age < 0:
+        return f"its sheet is dated {sheet.effective_date}, after the requested {requested}"
+    if age > MAX_SHEET_AGE_DAYS:
+        return (
+            f"its sheet is dated {sheet.effective_date}, more than {MAX_SHEET_AGE_DAYS} days "
+            f"before the requested {requested}"
+        )
+    return None
+
+
+def for_requested_day(result: FeedResult, requested: date) -> FeedResult:
+    """The feed's answer, or a failure naming the date when its sheet is not for the requested day."""
+    problem = sheet_date_problem(result.sheet, requested) if result.sheet else None
+    return replace(result, sheet=None, error=f"unusable answer: {problem}") if problem else result
+
+
+def cross_outlier_problem(sheets: Mapping[str, RateSheet]) -> str | None:
+    """Why the Bank of Russia sheet must not judge or replace national quotes: it disagrees with most of
+    the national quotes it can be compared with (at least two). None when it is trusted."""
+    cross = sheets.get(FALLBACK_SOURCE)
+    if cross is None:
+        return None
+    disagreeing, compared = [], 0
+    for currency, source in PRIMARY_SOURCE.items():
+        national = national_rate(currency, sheets[source]) if source in sheets else None
+        crossed = fallback_cross_rate(currency, cross)
+        if national is None or crossed is None or not _comparable(national, crossed):
+            continue
+        compared += 1
+        if relative_difference(national.local_per_usd, crossed.local_per_usd) > CROSS_CHECK_TOLERANCE:
+            disagreeing.append(currency)
+    if compared >= 2 and 2 * len(disagreeing) > compared:
+        return (
+            f"its crosses disagree with {len(disagreeing)} of {compared} national rates "
+            f"({', '.join(disagreeing)}) by more than {CROSS_CHECK_TOLERANCE:.0%}, so the {FALLBACK_SOURCE} sheet "
+            "is taken as the outlier"
+        )
+    return None
+
+
+def _comparable(a: DailyRate, b: DailyRate) -> bool:
+    return abs((a.effective_date - b.effective_date).days) <= CROSS_CHECK_MAX_DAYS
 
 
 def _unavailable_detail(currency: str, sources: Mapping[str, FeedResult]) -> str:
@@ -169,6 +222,8 @@ class RatesIngestion:
         stored = self._repo.latest_rates(currency, chosen.effective_date, 2)
         existing = stored[0] if stored and stored[0].effective_date == chosen.effective_date else None
         previous = next((rate for rate in stored if rate.effective_date < chosen.effective_date), None)
+        if cross_check is not None and previous is not None and implausibility(cross_check, None, previous):
+            cross_check = None  # a cross that has itself jumped from the previous rate judges nothing
         problem = implausibility(chosen, cross_check, previous)
         if problem:
             return CurrencyReport(currency, Outcome.REJECTED, problem, chosen)
@@ -205,6 +260,13 @@ class RatesIngestion:
         Currencies are independent, so they go concurrently: a run costs the latency of one currency's
         few round trips, not five times that.
         """
+        if requested > self._now.date():
+            raise ValueError(f"no rates are stored for {requested}: that day has not begun in Almaty")
+        sources = {name: for_requested_day(result, requested) for name, result in sources.items()}
+        if cross := sources.get(FALLBACK_SOURCE):
+            usable = {name: result.sheet for name, result in sources.items() if result.sheet is not None}
+            if problem := cross_outlier_problem(usable):
+                sources = {**sources, FALLBACK_SOURCE: replace(cross, sheet=None, error=f"unusable answer: {problem}")}
         shown = self._repo.ticker()
         with ThreadPoolExecutor(max_workers=len(TICKER_CURRENCIES)) as pool:
             futures = {
