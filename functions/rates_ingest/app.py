@@ -16,7 +16,7 @@ from steppewire.rates.service import ingest_rates, requested_date
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = ingest_rates(requested_date(event))
+    report = ingest_rates(requested_date(event), context.get_remaining_time_in_millis() / 1000)
     for source, result in report.sources.items():
         if result.error:
             logger.warning("rate source failed", extra={"source": source, "url": result.url, "error": result.error})

@@ -53,7 +53,7 @@ class RatesSettings:
     rates_cbu_url: str = ""
     rates_cbt_url: str = ""
     rates_cbr_url: str = ""
-    rates_http_timeout_seconds: float = 8.0
+    rates_http_timeout_seconds: float = 20.0  # per feed, all attempts together
     rates_http_attempts: int = 3
 
     def feed_url_overrides(self) -> dict[str, str]:

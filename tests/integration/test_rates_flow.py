@@ -39,8 +39,9 @@ FILE_DATE = "2026-02-11"
 @dataclass
 class FakeBanks:
     """Per source: "ok" (its file, re-dated to the day asked for, as a bank that has published that day
-    answers), "as-filed" (its file as it is), "500", "timeout" (answers after the client gave up) or
-    "garbage"."""
+    answers), "as-filed" (its file as it is), "500", "timeout" (answers after the client gave up),
+    "garbage", "trickle" (a byte every 50 ms for two seconds, then the rest), "cut" (the connection closes
+    before the promised length) or "huge" (3 MiB)."""
 
     behaviour: dict[str, str] = field(default_factory=lambda: dict.fromkeys(BANK_FILES, "ok"))
     requests: list[str] = field(default_factory=list)
@@ -67,12 +68,20 @@ def _bank_handler(banks: FakeBanks) -> type[BaseHTTPRequestHandler]:
                 time.sleep(1.0)
             body = b"<html><body>Technical maintenance</body></html>" if mode == "garbage" else None
             body = body or (FIXTURES / BANK_FILES[source]).read_bytes()
-            if mode == "ok":
+            if mode in ("ok", "trickle", "cut"):
                 body = redated(body, date.fromisoformat(asked))
+            if mode == "huge":
+                body = b"<rates>" + b" " * 3 * 1024 * 1024
             try:
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) + (100 if mode == "cut" else 0)))
                 self.end_headers()
+                if mode == "trickle":
+                    for byte in body[:40]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                    body = body[40:]
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client timed out first, as intended
@@ -169,6 +178,22 @@ def test_failing_sources_never_block_the_others(stack: LocalStack, banks: tuple[
     sources = {cur: item["source"] for cur, item in shown.items()}
     assert sources == {"KGS": "CBR", "KZT": "NBK", "TJS": "CBR", "UZS": "CBR", "TMT": "CBT"}
     assert abs(Decimal(shown["KGS"]["local_per_usd"]) - Decimal("87.45")) < Decimal("0.01")
+
+
+def test_a_trickling_cut_or_huge_answer_costs_its_source_only(
+    stack: LocalStack, banks: tuple[FakeBanks, dict[str, str]]
+) -> None:
+    fake, _ = banks
+    fake.behaviour.update(nbk="trickle", nbt="cut", cbu="huge")
+    report = stack.invoke("RatesIngestFunction", {"date": FILE_DATE})
+    errors = {source: report["sources"][source]["error"] for source in ("NBK", "NBT", "CBU")}
+    # The 0.3 s budget covers the whole fetch, not each byte: the trickle is cut off.
+    assert errors["NBK"] == "no complete answer before the deadline"
+    assert errors["NBT"].startswith("unreachable")  # a connection cut short is retried like a timeout...
+    assert len([path for path in fake.requests if path.startswith("/nbt/")]) == 2  # ...within the attempts
+    assert "too big for a rate sheet" in errors["CBU"]
+    sources = {cur: item["source"] for cur, item in ticker(stack).items()}
+    assert sources == {"KGS": "NBKR", "KZT": "CBR", "TJS": "CBR", "UZS": "CBR", "TMT": "CBT"}
 
 
 def test_every_source_down_keeps_the_last_rate_flagged_stale(

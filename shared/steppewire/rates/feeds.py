@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+
+import urllib3
+from urllib3.exceptions import HTTPError as TransportError
 
 from steppewire.rates.model import FeedFormatError, RateSheet
 from steppewire.rates.parsers import PARSERS
@@ -26,10 +27,18 @@ OFFICIAL_FEED_URLS: Mapping[str, str] = {
 
 # CBT answers the default urllib agent with 403; a browser-like agent is what its site expects.
 USER_AGENT = "Mozilla/5.0 (compatible; SteppeWireRates/1.0; +https://github.com/steppe-wire)"
+# The largest real sheet (CBU, all currencies) is ~25 KB; anything far bigger is not a rate sheet.
+MAX_FEED_BYTES = 2 * 1024 * 1024
+
+_POOL = urllib3.PoolManager(headers={"User-Agent": USER_AGENT}, retries=urllib3.Retry(total=0, redirect=3))
 
 
 class FeedUnavailable(Exception):
     """The source could not be reached or refused to answer (after the allowed retries)."""
+
+
+class _Transient(Exception):
+    """Worth another attempt: a 5xx or 429, a timeout, a connection cut mid-answer."""
 
 
 @dataclass(frozen=True)
@@ -45,30 +54,78 @@ Getter = Callable[[str], bytes]
 
 @dataclass(frozen=True)
 class HttpGetter:
-    """GET with a per-attempt timeout; transient failures (5xx, 429, timeouts) are retried with backoff."""
+    """GET bounded by one total deadline per fetch: connecting, every read and every retry together, so a
+    feed that trickles a byte at a time costs `timeout_seconds`, not a socket timeout per byte. Transient
+    faults (5xx, 429, timeouts, answers cut short) are retried with backoff while time remains; `deadline`
+    (a `time.monotonic()` value) caps every fetch, so that a run ends inside its function's Timeout."""
 
     timeout_seconds: float = 8.0
     attempts: int = 3
     backoff_seconds: float = 0.5
+    deadline: float | None = None
 
     def __call__(self, url: str) -> bytes:
-        last_problem = "no attempt made"
+        stop = time.monotonic() + self.timeout_seconds
+        stop = stop if self.deadline is None else min(stop, self.deadline)
+        last_problem = "no time left to try"
         for attempt in range(1, self.attempts + 1):
+            if time.monotonic() >= stop:
+                break
             try:
-                request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-                with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
-                    body: bytes = response.read()
-                    return body
-            except urllib.error.HTTPError as error:
-                last_problem = f"HTTP {error.code}"
-                if error.code < 500 and error.code != 429:
-                    break  # the source's answer is final (e.g. CBT's 404 on Sundays)
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-                reason = getattr(error, "reason", error)
-                last_problem = f"unreachable ({reason})"
-            if attempt < self.attempts:
-                time.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+                return _get_once(url, stop)
+            except _Transient as problem:
+                last_problem = str(problem)
+            pause = self.backoff_seconds * 2 ** (attempt - 1)
+            if attempt < self.attempts and time.monotonic() + pause < stop:
+                time.sleep(pause)
         raise FeedUnavailable(last_problem)
+
+
+def _get_once(url: str, stop: float) -> bytes:
+    try:
+        response = _POOL.request("GET", url, preload_content=False, timeout=_time_left(stop))
+    except TransportError as error:
+        raise _Transient(f"unreachable ({_reason(error)})") from error
+    try:
+        if response.status >= 400:
+            if response.status >= 500 or response.status == 429:
+                raise _Transient(f"HTTP {response.status}")
+            raise FeedUnavailable(f"HTTP {response.status}")  # the source's answer is final (CBT's Sunday 404)
+        body = _read_until(response, stop)
+    except TransportError as error:  # e.g. IncompleteRead, a reset, a read timeout
+        response.close()  # half read: the connection must not be reused
+        raise _Transient(f"unreachable ({_reason(error)})") from error
+    except BaseException:
+        response.close()
+        raise
+    response.release_conn()
+    return body
+
+
+def _read_until(response: urllib3.BaseHTTPResponse, stop: float) -> bytes:
+    """The body, read a piece at a time with the socket timeout set to the time left before `stop`."""
+    body = bytearray()
+    while True:
+        left = _time_left(stop)
+        if sock := getattr(response.connection, "sock", None):
+            sock.settimeout(left)
+        piece = response.read1(65536)
+        if not piece:
+            return bytes(body)
+        body += piece
+        if len(body) > MAX_FEED_BYTES:
+            raise FeedUnavailable(f"the answer is over {MAX_FEED_BYTES:,} bytes, too big for a rate sheet")
+
+
+def _time_left(stop: float) -> float:
+    left = stop - time.monotonic()
+    if left <= 0:
+        raise _Transient("no complete answer before the deadline")
+    return left
+
+
+def _reason(error: TransportError) -> str:
+    return str(getattr(error, "reason", None) or error)
 
 
 def feed_url(source: str, on: date, overrides: Mapping[str, str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -31,10 +32,16 @@ def requested_date(event: Mapping[str, Any]) -> date | None:
     raise ValueError(f"event field 'date' must be a calendar date like 2026-11-23, got {value!r}")
 
 
-def ingest_rates(requested: date | None) -> IngestReport:
+# What a run keeps for storing and the ticker after the last fetch: ~20 DynamoDB calls take ~1 s.
+STORE_RESERVE_SECONDS = 5.0
+
+
+def ingest_rates(requested: date | None, remaining_seconds: float) -> IngestReport:
+    """One run, its fetches bounded so that it ends well inside the `remaining_seconds` of the function."""
     settings = load_settings(RatesSettings)
     now = datetime.now(NEWSROOM_TIMEZONE)
-    getter = HttpGetter(settings.rates_http_timeout_seconds, settings.rates_http_attempts)
+    deadline = time.monotonic() + remaining_seconds - STORE_RESERVE_SECONDS
+    getter = HttpGetter(settings.rates_http_timeout_seconds, settings.rates_http_attempts, deadline=deadline)
     on = requested or now.date()
     sources = fetch_all_feeds(on, settings.feed_url_overrides(), getter)
     repository = DynamoRatesRepository(dynamodb_client(), settings.rates_table_name)
