@@ -53,6 +53,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             report = indexer.apply(set(slugs.values()))
             metrics.add_metric(name="ArticlesIndexed", unit=MetricUnit.Count, value=len(report.indexed))
             metrics.add_metric(name="ArticlesRemovedFromIndex", unit=MetricUnit.Count, value=len(report.removed))
+            metrics.add_metric(name="ArticlesAlreadyIndexed", unit=MetricUnit.Count, value=len(report.unchanged))
             metrics.add_metric(name="WriteUnits", unit=MetricUnit.Count, value=table.meter.write_units)
         except Exception:
             logger.exception(

@@ -18,6 +18,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 def article(slug: str, title: str, text: str, **fields: Any) -> dict[str, Any]:
     return {
         "slug": slug,
+        "revision": fields.pop("revision", 1),
         "title": title,
         "summary": fields.pop("summary", None),
         "text": text,
@@ -207,3 +208,19 @@ def test_an_article_at_the_publishing_limit_fits_dynamodb_items() -> None:
     assert search(table, f"{text.split()[0]} ", tag="many lines tag").total == 1
     Indexer(table, {}.get).apply(["long-read"])  # unpublished: everything it wrote goes
     assert [key for key in table.items if key[0] != "STATS"] == []
+
+
+def test_an_article_already_indexed_at_its_revision_costs_no_write() -> None:
+    table = InMemoryIndexTable()
+    stored = dict(CORPUS)
+    indexer = Indexer(table, stored.get)
+    indexer.apply(["tenge-rate"])
+    written = table.meter.write_units
+
+    again = indexer.apply(["tenge-rate", "never-published"])  # the same bytes re-uploaded; a stray delete
+
+    assert (again.unchanged, again.indexed, again.removed) == (["tenge-rate", "never-published"], [], [])
+    assert table.meter.write_units == written
+    stored["tenge-rate"] = {**stored["tenge-rate"], "revision": 2, "title": "Tenge slides"}
+    assert indexer.apply(["tenge-rate"]).indexed == ["tenge-rate"]
+    assert table.meter.write_units > written

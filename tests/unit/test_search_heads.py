@@ -40,6 +40,7 @@ def make_article(number: int, rng: random.Random, *, future: bool = False, commo
     published = NOW + timedelta(hours=hours)
     return {
         "slug": f"article-{number}",
+        "revision": 1,
         "title": f"{rng.choice(words).title()} {common if rng.random() < 0.3 else 'news'} {number}",
         "summary": f"{rng.choice(words)} {rng.choice(words)}",
         "text": body,

@@ -124,6 +124,7 @@ class AnalyzedArticle:
     row: dict[str, Any]
     published_minute: int
     facet_values: dict[str, str | None]
+    revision: int
 
 
 def analyze_article(item: Mapping[str, Any]) -> AnalyzedArticle:
@@ -141,6 +142,7 @@ def analyze_article(item: Mapping[str, Any]) -> AnalyzedArticle:
         row=_row(item, title, text),
         published_minute=minute_of(str(item["published_at"])),
         facet_values={facet: item.get(facet) for facet in FACETS},
+        revision=int(item["revision"]),
     )
 
 
@@ -170,6 +172,7 @@ def _row(item: Mapping[str, Any], title: str, text: str) -> dict[str, Any]:
 class IndexReport:
     indexed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # the index already had that revision (or no article)
     terms_rewritten: int = 0
 
 
@@ -186,16 +189,25 @@ class Indexer:
 
         return cls(table, read)
 
-    def apply(self, slugs: Collection[str]) -> IndexReport:
-        """Make the index agree with the articles table for these slugs."""
+    def apply(self, slugs: Collection[str], *, force: bool = False) -> IndexReport:
+        """Make the index agree with the articles table for these slugs. An article whose revision the index
+        already holds is left alone (a re-upload of the same bytes, a redelivered message), unless `force`
+        (a rebuild, e.g. after the analyzer changed)."""
         slugs = list(dict.fromkeys(slugs))
         current = self._table.get_many([slug_key(slug) for slug in slugs] + [STATS_KEY, DIRECTORY_KEY])
         stats = Stats.from_item(current.get(STATS_KEY))
         analyzed = {}
+        unchanged = []
         for slug in slugs:
             item = self._read_article(slug)
+            indexed = current.get(slug_key(slug))
+            if not force and _same_revision(item, indexed):
+                unchanged.append(slug)
+                continue
             analyzed[slug] = analyze_article(item) if item is not None else None
-        return self._write(slugs, current, stats, analyzed)
+        report = self._write(list(analyzed), current, stats, analyzed) if analyzed else IndexReport()
+        report.unchanged = unchanged
+        return report
 
     def _write(
         self,
@@ -257,6 +269,7 @@ class Indexer:
                     "terms": pack_lines(sorted(doc_terms)),
                     "surfaces": pack_lines(f"{surface}\t{term}" for surface, term in sorted(article.surfaces.items())),
                     "lengths": list(lengths),
+                    "revision": article.revision,
                 }
             )
             report.indexed.append(slug)
@@ -300,6 +313,13 @@ class Indexer:
         return report
 
 
+def _same_revision(article: Mapping[str, Any] | None, indexed: Mapping[str, Any] | None) -> bool:
+    """True when applying the article would change nothing: neither is there, or both at one revision."""
+    if article is None or indexed is None:
+        return article is None and indexed is None
+    return "revision" in indexed and int(indexed["revision"]) == int(article["revision"])
+
+
 def all_article_slugs(articles: ArticleStore, page_size: int = 500) -> list[str]:
     """Every stored article, scheduled ones included (the `LIST#all` partition, read page by page)."""
     slugs: list[str] = []
@@ -317,7 +337,7 @@ def rebuild(indexer: Indexer, table: IndexTable, articles: ArticleStore, batch: 
     slugs = list(dict.fromkeys(all_article_slugs(articles) + sorted(indexed)))
     total = IndexReport()
     for start in range(0, len(slugs), batch):
-        part = indexer.apply(slugs[start : start + batch])
+        part = indexer.apply(slugs[start : start + batch], force=True)
         total.indexed += part.indexed
         total.removed += part.removed
         total.terms_rewritten += part.terms_rewritten
