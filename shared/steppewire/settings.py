@@ -46,26 +46,9 @@ def from_environment(cls: type[T]) -> T:
 @dataclasses.dataclass(frozen=True)
 class RatesSettings:
     rates_table_name: str
-    # strftime templates for the requested date; empty = the bank's official URL (see rates/feeds.py)
-    rates_nbk_url: str = ""
-    rates_nbkr_url: str = ""
-    rates_nbt_url: str = ""
-    rates_cbu_url: str = ""
-    rates_cbt_url: str = ""
-    rates_cbr_url: str = ""
     rates_http_timeout_seconds: float = 20.0  # per feed, all attempts together
     rates_http_attempts: int = 3
-
-    def feed_url_overrides(self) -> dict[str, str]:
-        overrides = {
-            "NBK": self.rates_nbk_url,
-            "NBKR": self.rates_nbkr_url,
-            "NBT": self.rates_nbt_url,
-            "CBU": self.rates_cbu_url,
-            "CBT": self.rates_cbt_url,
-            "CBR": self.rates_cbr_url,
-        }
-        return {source: url for source, url in overrides.items() if url}
+    # The feed URL overrides (RATES_<CODE>_URL) are read by `rates.sources.feed_url_overrides`.
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,6 @@ import pytest
 
 from steppewire.rates.model import FeedFormatError, RateSheet
 from steppewire.rates.parsers import (
-    PARSERS,
     parse_cbr,
     parse_cbt,
     parse_cbu,
@@ -21,6 +20,7 @@ from steppewire.rates.parsers import (
     parse_nbkr,
     parse_nbt,
 )
+from steppewire.rates.sources import BY_CODE
 
 Parser = Callable[[bytes], RateSheet]
 
@@ -128,7 +128,7 @@ def test_sheet_states_date_and_exact_per_unit_rates(
 ) -> None:
     sheet = parser(fixture(name))
 
-    assert (sheet.source, sheet.base, sheet.effective_date) == (source, base, day)
+    assert (sheet.source, BY_CODE[sheet.source].base, sheet.effective_date) == (source, base, day)
     assert len(sheet.quotes) == rows
     assert {code: sheet.quotes[code].per_unit for code in per_unit} == {
         code: Decimal(value) for code, value in per_unit.items()
@@ -284,7 +284,7 @@ XHTML_ERROR_PAGE = (
 )
 
 
-@pytest.mark.parametrize("source", sorted(PARSERS))
+@pytest.mark.parametrize("source", sorted(BY_CODE))
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
@@ -297,7 +297,7 @@ XHTML_ERROR_PAGE = (
 )
 def test_every_parser_rejects_a_body_that_is_no_feed(source: str, body: bytes, problem: str) -> None:
     with pytest.raises(FeedFormatError, match=problem) as caught:
-        PARSERS[source](body)
+        BY_CODE[source].parse(body)
     assert caught.value.source == source
 
 

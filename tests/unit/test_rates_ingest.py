@@ -28,7 +28,7 @@ NATIONAL = {  # source: (base currency, local per USD)
 def national_sheet(source: str, on: date, local_per_usd: str | None = None) -> FeedResult:
     base, value = NATIONAL[source]
     quotes = {"USD": Quote("USD", Decimal(1), Decimal(local_per_usd or value))}
-    return FeedResult(source, f"https://{source.lower()}.example/{on}", sheet=RateSheet(source, base, on, quotes))
+    return FeedResult(source, f"https://{source.lower()}.example/{on}", sheet=RateSheet(source, on, quotes))
 
 
 def cbr_sheet(
@@ -43,7 +43,7 @@ def cbr_sheet(
         quotes[currency] = Quote(
             currency, nominal, (rub_per_usd / Decimal(local) * nominal * factor).quantize(Decimal("0.0001"))
         )
-    return FeedResult("CBR", "https://cbr.example", sheet=RateSheet("CBR", "RUB", on, quotes))
+    return FeedResult("CBR", "https://cbr.example", sheet=RateSheet("CBR", on, quotes))
 
 
 def failed(source: str, error: str = "HTTP 500") -> FeedResult:

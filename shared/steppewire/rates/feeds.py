@@ -12,18 +12,7 @@ import urllib3
 from urllib3.exceptions import HTTPError as TransportError
 
 from steppewire.rates.model import FeedFormatError, RateSheet
-from steppewire.rates.parsers import PARSERS
-
-# Official endpoints as strftime templates of the requested date. NBKR has no dated URL: it always
-# serves its latest sheet, and the sheet says which date that is.
-OFFICIAL_FEED_URLS: Mapping[str, str] = {
-    "NBK": "https://nationalbank.kz/rss/get_rates.cfm?fdate=%d.%m.%Y",
-    "NBKR": "https://www.nbkr.kg/XML/daily.xml",
-    "NBT": "https://www.nbt.tj/en/kurs/export_xml.php?date=%Y-%m-%d&export=xmlout",
-    "CBU": "https://cbu.uz/en/arkhiv-kursov-valyut/json/all/%Y-%m-%d/",
-    "CBT": "https://cbt.tm/kurs/%Y/%d%m%Y.xml",
-    "CBR": "https://www.cbr.ru/scripts/XML_daily.asp?date_req=%d/%m/%Y",
-}
+from steppewire.rates.sources import BY_CODE, SOURCES
 
 # CBT answers the default urllib agent with 403; a browser-like agent is what its site expects.
 USER_AGENT = "Mozilla/5.0 (compatible; SteppeWireRates/1.0; +https://github.com/steppe-wire)"
@@ -129,12 +118,12 @@ def _reason(error: TransportError) -> str:
 
 
 def feed_url(source: str, on: date, overrides: Mapping[str, str]) -> str:
-    return on.strftime(overrides.get(source) or OFFICIAL_FEED_URLS[source])
+    return on.strftime(overrides.get(source) or BY_CODE[source].official_url)
 
 
 def fetch_feed(source: str, url: str, get: Getter) -> FeedResult:
     try:
-        return FeedResult(source, url, sheet=PARSERS[source](get(url)))
+        return FeedResult(source, url, sheet=BY_CODE[source].parse(get(url)))
     except FeedUnavailable as error:
         return FeedResult(source, url, error=str(error))
     except FeedFormatError as error:
@@ -145,7 +134,7 @@ def fetch_feed(source: str, url: str, get: Getter) -> FeedResult:
 
 def fetch_all_feeds(on: date, overrides: Mapping[str, str], get: Getter) -> dict[str, FeedResult]:
     """Every source at once; one slow or broken source costs only its own timeout."""
-    urls = {source: feed_url(source, on, overrides) for source in OFFICIAL_FEED_URLS}
+    urls = {source.code: feed_url(source.code, on, overrides) for source in SOURCES}
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         futures = {source: pool.submit(fetch_feed, source, url, get) for source, url in urls.items()}
         return {source: future.result() for source, future in futures.items()}

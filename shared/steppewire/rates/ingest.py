@@ -31,10 +31,9 @@ from enum import StrEnum
 from steppewire.rates.feeds import FeedResult
 from steppewire.rates.model import TICKER_CURRENCIES, RateSheet
 from steppewire.rates.repository import RatesRepository
+from steppewire.rates.sources import BY_CODE, FALLBACK_SOURCE, PRIMARY_SOURCE
 from steppewire.rates.ticker import DailyRate, TickerEntry, cross_rate, relative_difference
 
-PRIMARY_SOURCE: Mapping[str, str] = {"KZT": "NBK", "KGS": "NBKR", "TJS": "NBT", "UZS": "CBU", "TMT": "CBT"}
-FALLBACK_SOURCE = "CBR"
 # Turkmenistan has pegged the manat at 3.5 per USD since 2015-01-01; served only when no feed answers.
 TMT_PEG = Decimal("3.5")
 PEG_SOURCE = "PEG"
@@ -100,7 +99,7 @@ class IngestReport:
 
 def national_rate(currency: str, sheet: RateSheet) -> DailyRate | None:
     usd = sheet.quotes.get("USD")
-    if usd is None or sheet.base != currency:
+    if usd is None or BY_CODE[sheet.source].base != currency:
         return None
     return DailyRate(currency, sheet.effective_date, usd.per_unit, sheet.source)
 

@@ -35,9 +35,9 @@ class Quote:
 
 @dataclass(frozen=True)
 class RateSheet:
-    """One feed document: the rates a bank states for one effective date, in its own base currency."""
+    """One feed document: the rates a bank states for one effective date, in its own base currency (see
+    `sources.SOURCES`)."""
 
     source: str
-    base: str
     effective_date: date
     quotes: Mapping[str, Quote]

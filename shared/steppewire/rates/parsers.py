@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -25,7 +24,6 @@ from defusedxml import DefusedXmlException
 from steppewire.rates.model import FeedFormatError, Quote, RateSheet
 
 __all__ = [
-    "PARSERS",
     "parse_cbr",
     "parse_cbt",
     "parse_cbu",
@@ -43,8 +41,6 @@ _CODE = re.compile(r"[A-Z]{3}")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?", re.ASCII)
 _DMY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4}|\d{2})", re.ASCII)
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
-# Every feed quotes its own currency per N foreign units.
-_BASE = {"NBK": "KZT", "NBKR": "KGS", "NBT": "TJS", "CBU": "UZS", "CBT": "TMT", "CBR": "RUB"}
 
 
 # --- shared helpers ---------------------------------------------------------------------------------
@@ -128,7 +124,7 @@ def _sheet(source: str, effective_date: date, rows: Iterable[Row]) -> RateSheet:
             raise FeedFormatError(source, f"two different rates for {quote.currency}")
     if not quotes:
         raise FeedFormatError(source, "no usable rate rows")
-    return RateSheet(source=source, base=_BASE[source], effective_date=effective_date, quotes=quotes)
+    return RateSheet(source=source, effective_date=effective_date, quotes=quotes)
 
 
 def _only_dated(source: str, dated_rows: list[tuple[date | None, Row]], day: date | None) -> RateSheet:
@@ -230,15 +226,3 @@ def parse_cbu(body: bytes) -> RateSheet:
     usd_dates = [when for when, (code, _, _) in dated if when and code == "USD"]
     day = usd_dates[0] if usd_dates else max((when for when, _ in dated if when), default=None)
     return _only_dated("CBU", dated, day)
-
-
-PARSERS: Mapping[str, Callable[[bytes], RateSheet]] = MappingProxyType(
-    {
-        "NBK": parse_nbk,
-        "NBKR": parse_nbkr,
-        "NBT": parse_nbt,
-        "CBU": parse_cbu,
-        "CBT": parse_cbt,
-        "CBR": parse_cbr,
-    }
-)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -12,6 +13,7 @@ from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.feeds import HttpGetter, fetch_all_feeds
 from steppewire.rates.ingest import IngestReport, RatesIngestion
 from steppewire.rates.repository import DynamoRatesRepository
+from steppewire.rates.sources import feed_url_overrides
 from steppewire.settings import RatesSettings, load_settings
 
 
@@ -43,6 +45,6 @@ def ingest_rates(requested: date | None, remaining_seconds: float) -> IngestRepo
     deadline = time.monotonic() + remaining_seconds - STORE_RESERVE_SECONDS
     getter = HttpGetter(settings.rates_http_timeout_seconds, settings.rates_http_attempts, deadline=deadline)
     on = requested or now.date()
-    sources = fetch_all_feeds(on, settings.feed_url_overrides(), getter)
+    sources = fetch_all_feeds(on, feed_url_overrides(os.environ), getter)
     repository = DynamoRatesRepository(dynamodb_client(), settings.rates_table_name)
     return RatesIngestion(repository, now).run(on, sources, backfill=requested is not None)
