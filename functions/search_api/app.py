@@ -7,7 +7,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from steppewire.api.resolver import api_handler
 from steppewire.observability import logger
-from steppewire.search.routes import router, search_engine
+from steppewire.search.routes import router
+from steppewire.wiring import search_engine
 
 try:
     search_engine().load_directory()

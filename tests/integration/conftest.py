@@ -6,11 +6,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from steppewire.articles.routes import article_store
-from steppewire.aws import reset_clients
-from steppewire.rates.routes import rates_repository
-from steppewire.search.routes import search_engine
-from steppewire.settings import load_settings
+from steppewire.wiring import forget_warm_state
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,20 +22,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def forget_warm_state() -> None:
-    """A warm container keeps settings, clients and repositories; each test is a fresh deployment."""
-    for cache in (load_settings, rates_repository, article_store, search_engine):
-        cache.cache_clear()
-    reset_clients()
-
-
 @pytest.fixture
 def deploy(aws: None) -> Iterator[Callable[..., LocalStack]]:
     """Deploys the real template.yaml (with parameter overrides, as `sam deploy` takes them)."""
     stacks: list[LocalStack] = []
 
     def deploy_template(parameters: Mapping[str, str] | None = None) -> LocalStack:
-        forget_warm_state()
+        forget_warm_state()  # each test is a fresh deployment: no container is warm
         stack = LocalStack.create(ROOT / "template.yaml", parameters=parameters)
         stack.deploy()
         stacks.append(stack)

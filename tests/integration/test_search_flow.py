@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from steppewire.search import engine, heads, indexer
-from steppewire.search.routes import search_engine
+from steppewire.wiring import search_engine
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]

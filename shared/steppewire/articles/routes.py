@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -14,9 +13,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest, NotFound
-from steppewire.articles.store import ArticleStore, DynamoArticleStore, timestamp
-from steppewire.aws import dynamodb_client
-from steppewire.settings import ArticlesApiSettings, load_settings
+from steppewire.articles.store import timestamp
+from steppewire.wiring import article_reader
 
 router = APIGatewayRouter()
 DEFAULT_PAGE = 20
@@ -50,11 +48,6 @@ class ArticleView(ArticleCard):
     revision: int
     created_at: str
     updated_at: str
-
-
-@lru_cache(maxsize=1)
-def article_store() -> ArticleStore:
-    return DynamoArticleStore(dynamodb_client(), load_settings(ArticlesApiSettings).articles_table_name)
 
 
 def _encode_cursor(facets: list[str], after: str) -> str:
@@ -91,7 +84,7 @@ def list_articles(
     after = _decode_cursor(cursor, facets) if cursor else None
     # Scheduled articles (dated in the future) stay out of every listing until their time.
     now = timestamp(datetime.now(UTC)) + "#\uffff"
-    cards, last = article_store().listing(facets, before=now, limit=limit, start_after=after)
+    cards, last = article_reader().listing(facets, before=now, limit=limit, start_after=after)
     return ArticlePage(
         items=[ArticleCard(**_card(card)) for card in cards],
         limit=limit,
@@ -103,7 +96,7 @@ def list_articles(
 def get_article(
     slug: Annotated[str, Path(min_length=1, max_length=80, description="The article's slug")],
 ) -> ArticleView:
-    stored = article_store().article(slug)
+    stored = article_reader().article(slug)
     if stored is None or str(stored.item["published_at"]) > timestamp(datetime.now(UTC)):
         raise NotFound(f"No published article '{slug}'")
     item = dict(stored.item)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -11,12 +10,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text
-from steppewire.aws import dynamodb_client
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.model import TICKER_CURRENCIES
-from steppewire.rates.repository import DynamoRatesRepository, RatesRepository
 from steppewire.rates.ticker import DailyRate, TickerEntry
-from steppewire.settings import RatesSettings, load_settings
+from steppewire.wiring import rates_repository
 
 router = APIGatewayRouter()
 MAX_HISTORY_DAYS = 366
@@ -57,11 +54,6 @@ class History(BaseModel):
     from_date: dt.date = Field(serialization_alias="from")
     to_date: dt.date = Field(serialization_alias="to")
     items: list[HistoryPoint]
-
-
-@lru_cache(maxsize=1)
-def rates_repository() -> RatesRepository:
-    return DynamoRatesRepository(dynamodb_client(), load_settings(RatesSettings).rates_table_name)
 
 
 def _ticker_item(entry: TickerEntry) -> TickerItem:

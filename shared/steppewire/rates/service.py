@@ -1,4 +1,4 @@
-"""Wiring of one ingestion run to real AWS and HTTP: what the scheduled function calls."""
+"""One ingestion run on real AWS and HTTP: what the scheduled function calls."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from steppewire.aws import dynamodb_client
+from aws_lambda_powertools.metrics import MetricUnit
+
 from steppewire.newsroom import NEWSROOM_TIMEZONE
+from steppewire.observability import logger, metrics
 from steppewire.rates.feeds import HttpGetter, fetch_all_feeds
 from steppewire.rates.ingest import IngestReport, RatesIngestion
-from steppewire.rates.repository import DynamoRatesRepository
 from steppewire.rates.sources import feed_url_overrides
 from steppewire.settings import RatesSettings, load_settings
+from steppewire.wiring import rates_repository
 
 
 def requested_date(event: Mapping[str, Any]) -> date | None:
@@ -46,5 +48,19 @@ def ingest_rates(requested: date | None, remaining_seconds: float) -> IngestRepo
     getter = HttpGetter(settings.rates_http_timeout_seconds, settings.rates_http_attempts, deadline=deadline)
     on = requested or now.date()
     sources = fetch_all_feeds(on, feed_url_overrides(os.environ), getter)
-    repository = DynamoRatesRepository(dynamodb_client(), settings.rates_table_name)
-    return RatesIngestion(repository, now).run(on, sources, backfill=requested is not None)
+    return RatesIngestion(rates_repository(), now).run(on, sources, backfill=requested is not None)
+
+
+def handle_ingest_event(event: Mapping[str, Any], remaining_seconds: float) -> dict[str, Any]:
+    """The scheduled function's whole job: one run, each source's and currency's outcome logged and counted."""
+    report = ingest_rates(requested_date(event), remaining_seconds)
+    for source, result in report.sources.items():
+        if result.error:
+            logger.warning("rate source failed", extra={"source": source, "url": result.url, "error": result.error})
+        metrics.add_metric(name="SourceFailed" if result.error else "SourceSucceeded", unit=MetricUnit.Count, value=1)
+    for currency, outcome in report.currencies.items():
+        metrics.add_metric(name=f"Rate{outcome.outcome.value.title()}", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "currency outcome", extra={"currency": currency, "outcome": outcome.outcome, "detail": outcome.detail}
+        )
+    return report.as_dict()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -11,10 +10,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest
-from steppewire.aws import dynamodb_client
-from steppewire.search.engine import SearchEngine, SearchRequest
-from steppewire.search.index_store import DynamoIndexTable
-from steppewire.settings import SearchSettings, load_settings
+from steppewire.search.engine import SearchRequest
+from steppewire.wiring import search_engine
 
 router = APIGatewayRouter()
 MAX_PER_PAGE = 50
@@ -40,12 +37,6 @@ class SearchResponse(BaseModel):
     per_page: int
     results: list[SearchHit]
     facets: dict[str, dict[str, int]] = Field(description="Counts by lang, category and country over all matches")
-
-
-@lru_cache(maxsize=1)
-def search_engine() -> SearchEngine:
-    table = DynamoIndexTable(dynamodb_client(), load_settings(SearchSettings).search_table_name)
-    return SearchEngine(table, clock=lambda: dt.datetime.now(dt.UTC))
 
 
 @router.get("/search", summary="Ranked, highlighted article search in English and Russian", tags=["search"])

@@ -1,0 +1,111 @@
+"""The composition root: every store, client and service the functions use is built here, once per container.
+
+Each builder reads its function's settings and the shared clients at first use, so tests' moto and the
+local stack's endpoint apply, and imports what it wires inside itself: a function pays at cold start only
+for the parts it uses. `forget_warm_state` is what a fresh container (or a test's fresh deployment) gets.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from steppewire.aws import dynamodb_client, reset_clients, s3_client, sqs_client
+from steppewire.settings import (
+    ArticlesApiSettings,
+    IndexerSettings,
+    PublishSettings,
+    RatesSettings,
+    SearchSettings,
+    load_settings,
+)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from steppewire.articles.publishing import Publisher
+    from steppewire.articles.store import DynamoArticleStore
+    from steppewire.rates.repository import DynamoRatesRepository
+    from steppewire.search.engine import SearchEngine
+    from steppewire.search.index_store import DynamoIndexTable
+    from steppewire.search.indexer import Indexer
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@cache
+def rates_repository() -> DynamoRatesRepository:
+    from steppewire.rates.repository import DynamoRatesRepository
+
+    return DynamoRatesRepository(dynamodb_client(), load_settings(RatesSettings).rates_table_name)
+
+
+@cache
+def article_reader() -> DynamoArticleStore:
+    """The articles table as the articles API reads it."""
+    from steppewire.articles.store import DynamoArticleStore
+
+    return DynamoArticleStore(dynamodb_client(), load_settings(ArticlesApiSettings).articles_table_name)
+
+
+@cache
+def search_engine() -> SearchEngine:
+    from steppewire.search.engine import SearchEngine
+    from steppewire.search.index_store import DynamoIndexTable
+
+    table = DynamoIndexTable(dynamodb_client(), load_settings(SearchSettings).search_table_name)
+    return SearchEngine(table, clock=utc_now)
+
+
+@cache
+def publisher() -> Publisher:
+    from steppewire.articles.aws_adapters import S3ObjectStorage, SqsIndexFeed
+    from steppewire.articles.publishing import Publisher
+    from steppewire.articles.store import DynamoArticleStore
+
+    settings = load_settings(PublishSettings)
+    return Publisher(
+        store=DynamoArticleStore(dynamodb_client(), settings.articles_table_name),
+        storage=S3ObjectStorage(s3_client()),
+        index=SqsIndexFeed(sqs_client(), settings.index_queue_url),
+        clock=utc_now,
+    )
+
+
+@cache
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    """Built from the shared client at first use (Powertools would otherwise make a boto3 client of its own)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=load_settings(PublishSettings).idempotency_table_name,
+        boto3_client=dynamodb_client(),  # a botocore client: what boto3 would wrap, with the same API
+    )
+
+
+class IndexWriter(NamedTuple):
+    indexer: Indexer
+    table: DynamoIndexTable
+    articles: DynamoArticleStore
+
+
+def index_writer() -> IndexWriter:
+    """A fresh indexer per invocation: its table's meter counts that invocation's capacity units."""
+    from steppewire.articles.store import DynamoArticleStore
+    from steppewire.search.index_store import DynamoIndexTable
+    from steppewire.search.indexer import Indexer
+
+    settings = load_settings(IndexerSettings)
+    table = DynamoIndexTable(dynamodb_client(), settings.search_table_name)
+    articles = DynamoArticleStore(dynamodb_client(), settings.articles_table_name)
+    return IndexWriter(Indexer.for_store(table, articles), table, articles)
+
+
+def forget_warm_state() -> None:
+    """Drop every cached setting, client and service, as a new container would start."""
+    for builder in (load_settings, rates_repository, article_reader, search_engine, publisher, idempotency_store):
+        builder.cache_clear()
+    reset_clients()
