@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
+from steppewire.articles.store import StoredArticle
 from steppewire.rates.ticker import DailyRate, TickerEntry
+
+# What a stored article has that the search tests do not care about.
+_STORED_DEFAULTS: Mapping[str, Any] = {
+    "author": None,
+    "summary": None,
+    "image": None,
+    "category": None,
+    "country": None,
+    "tags": (),
+    "lang": "en",
+    "body_html": "",
+    "excerpt": "",
+    "revision": 1,
+    "source_key": "incoming/test.md",
+    "content_sha256": "0" * 64,
+    "created_at": "2026-11-20T10:00:00Z",
+    "updated_at": "2026-11-20T10:00:00Z",
+}
+
+
+def stored_article(**fields: Any) -> StoredArticle:
+    """A stored article with these fields (slug, title, text and published_at at least), the rest plain."""
+    return StoredArticle.from_item({**_STORED_DEFAULTS, **fields})
 
 
 class InMemoryRatesRepository:

@@ -1,37 +1,35 @@
 """The query path on an in-memory index: matching, pagination arithmetic, facets, highlighting, costs."""
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from steppewire.articles.store import StoredArticle
 from steppewire.dynamo_items import item_size, to_item
 from steppewire.search.engine import SearchEngine, SearchRequest, parse_query
 from steppewire.search.index_store import InMemoryIndexTable
 from steppewire.search.indexer import Indexer
 from steppewire.search.snippets import highlight, snippet
+from tests.fakes import stored_article
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def article(slug: str, title: str, text: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "slug": slug,
-        "revision": fields.pop("revision", 1),
-        "title": title,
-        "summary": fields.pop("summary", None),
-        "text": text,
-        "tags": fields.pop("tags", []),
-        "lang": fields.pop("lang", "en"),
-        "category": fields.pop("category", None),
-        "country": fields.pop("country", None),
-        "published_at": fields.pop("published_at", "2026-11-20T10:00:00Z"),
-    }
+def article(slug: str, title: str, text: str, **fields: Any) -> StoredArticle:
+    return stored_article(
+        slug=slug,
+        title=title,
+        text=text,
+        published_at=fields.pop("published_at", "2026-11-20T10:00:00Z"),
+        **fields,
+    )
 
 
 CORPUS = {
-    a["slug"]: a
+    a.slug: a
     for a in [
         article(
             "water-summit",
@@ -221,6 +219,6 @@ def test_an_article_already_indexed_at_its_revision_costs_no_write() -> None:
 
     assert (again.unchanged, again.indexed, again.removed) == (["tenge-rate", "never-published"], [], [])
     assert table.meter.write_units == written
-    stored["tenge-rate"] = {**stored["tenge-rate"], "revision": 2, "title": "Tenge slides"}
+    stored["tenge-rate"] = replace(stored["tenge-rate"], revision=2, title="Tenge slides")
     assert indexer.apply(["tenge-rate"]).indexed == ["tenge-rate"]
     assert table.meter.write_units > written

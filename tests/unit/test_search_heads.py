@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from steppewire.articles.store import StoredArticle
 from steppewire.search import engine as engine_module
 from steppewire.search import heads, indexer
 from steppewire.search.analysis import terms
@@ -20,6 +21,7 @@ from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult, 
 from steppewire.search.index_store import InMemoryIndexTable
 from steppewire.search.indexer import DIRECTORY_KEY, Indexer, head_key, term_key
 from steppewire.search.postings import decode_lean, encode_lean
+from tests.fakes import stored_article
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WORDS = ["pipeline", "harvest", "border", "reform", "tariff", "summit", "drought", "railway", "vaccine", "budget"]
@@ -29,7 +31,9 @@ CATEGORIES = ["Politics", "Economy", "Society"]
 (PIPELINE,) = terms("pipeline")
 
 
-def make_article(number: int, rng: random.Random, *, future: bool = False, common: str = "president") -> dict[str, Any]:
+def make_article(
+    number: int, rng: random.Random, *, future: bool = False, common: str = "president", slug: str | None = None
+) -> StoredArticle:
     words = rng.sample(WORDS, 3)
     body = " ".join(rng.choice(words) for _ in range(rng.randint(5, 60)))
     if future or rng.random() < 0.8:
@@ -38,18 +42,19 @@ def make_article(number: int, rng: random.Random, *, future: bool = False, commo
         body += " piper pipette"
     hours = 24 * (3 + number % 10) if future else -(7 * number + rng.randint(0, 5))
     published = NOW + timedelta(hours=hours)
-    return {
-        "slug": f"article-{number}",
-        "revision": 1,
-        "title": f"{rng.choice(words).title()} {common if rng.random() < 0.3 else 'news'} {number}",
-        "summary": f"{rng.choice(words)} {rng.choice(words)}",
-        "text": body,
-        "tags": [rng.choice(["economy", "elections"])],
-        "lang": rng.choice(["en", "en", "ru"]),
-        "category": rng.choice(CATEGORIES),
-        "country": rng.choice(COUNTRIES),
-        "published_at": published.isoformat(),
-    }
+    if slug is not None:  # much longer articles: the average body length grows
+        body += " " + " ".join(["border"] * 400)
+    return stored_article(
+        slug=slug or f"article-{number}",
+        title=f"{rng.choice(words).title()} {common if rng.random() < 0.3 else 'news'} {number}",
+        summary=f"{rng.choice(words)} {rng.choice(words)}",
+        text=body,
+        tags=[rng.choice(["economy", "elections"])],
+        lang=rng.choice(["en", "en", "ru"]),
+        category=rng.choice(CATEGORIES),
+        country=rng.choice(COUNTRIES),
+        published_at=published.isoformat(),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +68,7 @@ def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
 class Corpus:
     def __init__(self, articles: int = 240, seed: int = 7) -> None:
         rng = random.Random(seed)
-        self.articles = {a["slug"]: a for a in (make_article(n, rng) for n in range(articles))}
+        self.articles = {a.slug: a for a in (make_article(n, rng) for n in range(articles))}
         for n in range(articles, articles + 3):  # scheduled: hidden until due
             self.articles[f"article-{n}"] = make_article(n, rng, future=True)
         self.table = InMemoryIndexTable()
@@ -206,10 +211,8 @@ def test_a_head_stays_exact_while_the_corpus_moves_on_without_it() -> None:
     corpus = Corpus(articles=120, seed=3)
     stale_head = corpus.table.items[head_key(PRESIDENT)]
     rng = random.Random(11)
-    newcomers = {f"long-{n}": make_article(1000 + n, rng, common="railway") for n in range(150)}
-    for slug, item in newcomers.items():  # no "president" in them: its head is not rewritten
-        item["slug"] = slug
-        item["text"] += " ".join(["border"] * 400)  # much longer articles: the average body length grows
+    # No "president" in them (its head is not rewritten), and much longer bodies.
+    newcomers = {f"long-{n}": make_article(1000 + n, rng, common="railway", slug=f"long-{n}") for n in range(150)}
     corpus.articles |= newcomers
     corpus.indexer.apply(list(newcomers))
     assert corpus.table.items[head_key(PRESIDENT)] == stale_head
@@ -221,7 +224,7 @@ def test_a_head_stays_exact_while_the_corpus_moves_on_without_it() -> None:
 def test_a_term_that_falls_below_the_threshold_loses_its_head_and_stale_plans_still_answer(corpus: Corpus) -> None:
     planned = corpus.warm_engine()  # keeps the directory that lists "pipeline"
     assert PIPELINE in (planned.directory or {})
-    with_pipeline = [slug for slug, a in corpus.articles.items() if "pipeline" in a["text"] + a["title"]]
+    with_pipeline = [slug for slug, a in corpus.articles.items() if "pipeline" in a.text + a.title]
     for slug in with_pipeline[5:]:
         del corpus.articles[slug]
     corpus.indexer.apply(with_pipeline[5:])

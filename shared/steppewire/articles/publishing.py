@@ -163,7 +163,7 @@ class Publisher:
         return f"s3://{event.bucket}/{event.key}"
 
     def _published_report(self, event: ObjectEvent, stored: StoredArticle, warnings: Sequence[str]) -> Report:
-        published_at = str(stored.item["published_at"])
+        published_at = stored.published_at
         notes = []
         if published_at > timestamp(self._clock()):
             notes.append(f"scheduled: the article becomes visible at {published_at}")
@@ -267,5 +267,5 @@ class Publisher:
             self._source(event),
             slug=previous.slug,
             revision=previous.revision,
-            published_at=str(previous.item["published_at"]),
+            published_at=previous.published_at,
         )

@@ -97,10 +97,6 @@ def get_article(
     slug: Annotated[str, Path(min_length=1, max_length=80, description="The article's slug")],
 ) -> ArticleView:
     stored = article_reader().article(slug)
-    if stored is None or str(stored.item["published_at"]) > timestamp(datetime.now(UTC)):
+    if stored is None or stored.published_at > timestamp(datetime.now(UTC)):
         raise NotFound(f"No published article '{slug}'")
-    item = dict(stored.item)
-    return ArticleView(
-        **_card(item),
-        **{name: item.get(name) for name in ArticleView.model_fields if name not in ArticleCard.model_fields},
-    )
+    return ArticleView(**{name: getattr(stored, name) for name in ArticleView.model_fields} | stored.card)

@@ -14,7 +14,7 @@ TransactWriteItems, so readers never see half an article.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,12 +35,12 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def listing_facets(article: Mapping[str, Any]) -> list[str]:
-    facets = ["all", f"lang#{article['lang']}"]
-    for name in ("category", "country"):
-        if article.get(name):
-            facets.append(f"{name}#{str(article[name]).casefold()}")
-    facets += [f"tag#{tag.casefold()}" for tag in article.get("tags") or ()]
+def listing_facets(article: StoredArticle) -> list[str]:
+    facets = ["all", f"lang#{article.lang}"]
+    for name, value in (("category", article.category), ("country", article.country)):
+        if value:
+            facets.append(f"{name}#{value.casefold()}")
+    facets += [f"tag#{tag.casefold()}" for tag in article.tags]
     return facets
 
 
@@ -53,15 +53,66 @@ class SourceState:
 
 @dataclass(frozen=True)
 class StoredArticle:
-    item: Mapping[str, Any]
+    """An article as the table holds it; `to_item`/`from_item` are its only conversions to and from DynamoDB."""
+
+    slug: str
+    title: str
+    published_at: str  # fixed-width UTC text (`timestamp`), so string order is time order
+    lang: str
+    author: str | None
+    category: str | None
+    tags: tuple[str, ...]
+    country: str | None
+    summary: str | None
+    image: str | None
+    body_html: str
+    excerpt: str
+    text: str
+    revision: int
+    source_key: str
+    content_sha256: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(
+        cls, article: Article, *, slug: str, source_key: str, sha: str, previous: StoredArticle | None, now: datetime
+    ) -> StoredArticle:
+        """The next revision of `previous` (or the first one), with the checked article's content."""
+        updated_at = timestamp(now)
+        return cls(
+            slug=slug,
+            title=article.title,
+            published_at=timestamp(article.published_at),
+            lang=article.lang,
+            author=article.author,
+            category=article.category,
+            tags=article.tags,
+            country=article.country,
+            summary=article.summary,
+            image=article.image,
+            body_html=article.body_html,
+            excerpt=article.excerpt,
+            text=article.text,
+            revision=previous.revision + 1 if previous else 1,
+            source_key=source_key,
+            content_sha256=sha,
+            created_at=previous.created_at if previous else updated_at,
+            updated_at=updated_at,
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        return {"pk": f"ARTICLE#{self.slug}", "sk": "ARTICLE", **asdict(self), "tags": list(self.tags)}
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> StoredArticle:
+        values: dict[str, Any] = {name: item.get(name) for name in _STORED_FIELDS}
+        return cls(**values | {"tags": tuple(item.get("tags") or ()), "revision": int(item["revision"])})
 
     @property
-    def slug(self) -> str:
-        return str(self.item["slug"])
-
-    @property
-    def revision(self) -> int:
-        return int(self.item["revision"])
+    def card(self) -> dict[str, Any]:
+        """What a listing shows of it."""
+        return {name: getattr(self, name) for name in CARD_FIELDS} | {"tags": list(self.tags)}
 
 
 class SlugTaken(Exception):
@@ -106,37 +157,11 @@ class ArticleStore(Protocol):
         ...
 
 
-def _article_item(
-    article: Article, slug: str, source_key: str, revision: int, sha: str, now: datetime
-) -> dict[str, Any]:
-    return {
-        "pk": f"ARTICLE#{slug}",
-        "sk": "ARTICLE",
-        "slug": slug,
-        "title": article.title,
-        "published_at": timestamp(article.published_at),
-        "lang": article.lang,
-        "author": article.author,
-        "category": article.category,
-        "tags": list(article.tags),
-        "country": article.country,
-        "summary": article.summary,
-        "image": article.image,
-        "body_html": article.body_html,
-        "excerpt": article.excerpt,
-        "text": article.text,
-        "revision": revision,
-        "source_key": source_key,
-        "content_sha256": sha,
-        "updated_at": timestamp(now),
-    }
-
-
-def _cards(item: Mapping[str, Any]) -> list[dict[str, Any]]:
-    sort_key = f"{item['published_at']}#{item['slug']}"
-    facets = listing_facets(item)
+def _cards(article: StoredArticle) -> list[dict[str, Any]]:
+    sort_key = f"{article.published_at}#{article.slug}"
+    facets = listing_facets(article)
     # Each card carries all its facets, so a second filter is one `contains` on the chosen partition.
-    card = {name: item.get(name) for name in CARD_FIELDS} | {"facets": facets}
+    card = article.card | {"facets": facets}
     return [{"pk": f"LIST#{facet}", "sk": sort_key, **card} for facet in facets]
 
 
@@ -157,7 +182,7 @@ class DynamoArticleStore:
 
     def article(self, slug: str) -> StoredArticle | None:
         item = self._get(f"ARTICLE#{slug}", "ARTICLE")
-        return StoredArticle(item) if item else None
+        return StoredArticle.from_item(item) if item else None
 
     def _source_put(self, source_key: str, order: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return {
@@ -170,11 +195,11 @@ class DynamoArticleStore:
             }
         }
 
-    def _deletes(self, item: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-        if item is None:
+    def _deletes(self, article: StoredArticle | None) -> list[dict[str, Any]]:
+        if article is None:
             return []
-        keys = [{"pk": card["pk"], "sk": card["sk"]} for card in _cards(item)]
-        keys.append({"pk": item["pk"], "sk": item["sk"]})
+        keys = [{"pk": card["pk"], "sk": card["sk"]} for card in _cards(article)]
+        keys.append({"pk": f"ARTICLE#{article.slug}", "sk": "ARTICLE"})
         return [{"Delete": {"TableName": self._table, "Key": to_item(key)}} for key in keys]
 
     def _transact(self, actions: Sequence[dict[str, Any]]) -> int | None:
@@ -202,9 +227,10 @@ class DynamoArticleStore:
         previous: StoredArticle | None,
         now: datetime,
     ) -> StoredArticle:
-        revision = previous.revision + 1 if previous else 1
-        item = _article_item(article, slug, source_key, revision, content_sha256, now)
-        item["created_at"] = previous.item.get("created_at", item["updated_at"]) if previous else item["updated_at"]
+        stored = StoredArticle.of(
+            article, slug=slug, source_key=source_key, sha=content_sha256, previous=previous, now=now
+        )
+        item = stored.to_item()
         actions: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -217,25 +243,24 @@ class DynamoArticleStore:
             },
             self._source_put(source_key, order, {"slug": slug, "content_sha256": content_sha256}),
         ]
-        old = previous.item if previous else None
-        new_keys = {(card["pk"], card["sk"]) for card in _cards(item)} | {(item["pk"], item["sk"])}
+        new_keys = {(card["pk"], card["sk"]) for card in _cards(stored)} | {(item["pk"], item["sk"])}
         actions += [
             delete
-            for delete in self._deletes(old)
+            for delete in self._deletes(previous)
             if (delete["Delete"]["Key"]["pk"]["S"], delete["Delete"]["Key"]["sk"]["S"]) not in new_keys
         ]
-        actions += [{"Put": {"TableName": self._table, "Item": to_item(card)}} for card in _cards(item)]
+        actions += [{"Put": {"TableName": self._table, "Item": to_item(card)}} for card in _cards(stored)]
         failed = self._transact(actions)
         if failed == 0:
             owner = self.article(slug)
-            raise SlugTaken(slug, str(owner.item["source_key"]) if owner else "another file")
+            raise SlugTaken(slug, owner.source_key if owner else "another file")
         if failed == 1:
             raise OutOfOrder()
-        return StoredArticle(item)
+        return stored
 
     def remove(self, *, source_key: str, order: str, previous: StoredArticle | None) -> None:
         actions = [self._source_put(source_key, order, {"slug": None, "content_sha256": None})]
-        actions += self._deletes(previous.item if previous else None)
+        actions += self._deletes(previous)
         if self._transact(actions) is not None:
             raise OutOfOrder()
 
@@ -266,3 +291,6 @@ class DynamoArticleStore:
         more = len(cards) > limit
         cards = cards[:limit]
         return cards, (str(cards[-1]["sk"]) if more and cards else None)
+
+
+_STORED_FIELDS = tuple(spec.name for spec in fields(StoredArticle))

@@ -48,7 +48,6 @@ from steppewire.search.indexer import (
     PREFIX_CHARS,
     STATS_KEY,
     Stats,
-    doc_key,
     head_key,
     prefix_item_key,
     tag_term,
@@ -56,6 +55,7 @@ from steppewire.search.indexer import (
 )
 from steppewire.search.postings import FACETS, Posting, decode, decode_lean
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
+from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.snippets import best_snippet, highlight
 
 # The most frequent completions of a word being typed: each is one more item to read (>= 0.5 RCU).
@@ -373,15 +373,16 @@ class SearchEngine:
 
         return allowed
 
-    def _hit(self, row: Mapping[str, Any], value: float, matched_terms: set[str]) -> Hit:
+    def _hit(self, item: Mapping[str, Any], value: float, matched_terms: set[str]) -> Hit:
+        row = SearchRow.from_item(item)
         return Hit(
-            slug=str(row["slug"]),
-            title=str(row["title"]),
-            title_highlighted=highlight(str(row["title"]), matched_terms),
-            snippet=best_snippet([str(row.get("text") or ""), str(row.get("summary") or "")], matched_terms),
-            published_at=str(row["published_at"]),
-            lang=str(row["lang"]),
-            category=row.get("category"),
-            country=row.get("country"),
+            slug=row.slug,
+            title=row.title,
+            title_highlighted=highlight(row.title, matched_terms),
+            snippet=best_snippet([row.text, row.summary or ""], matched_terms),
+            published_at=row.published_at,
+            lang=row.lang,
+            category=row.category,
+            country=row.country,
             score=round(value, 6),
         )

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from steppewire.articles.store import ArticleStore
-from steppewire.dynamo_items import item_size, to_item
+from steppewire.articles.store import ArticleStore, StoredArticle
 from steppewire.search.analysis import prefix_key, terms, token_spans, word_pairs
 from steppewire.search.heads import (
     DROP_HEAD_BELOW,
@@ -29,11 +28,10 @@ from steppewire.search.index_store import IndexTable, Key
 from steppewire.search.lines import pack_lines, unpack_lines
 from steppewire.search.postings import FACETS, Posting, collector_paused, count, decode, merge
 from steppewire.search.ranking import CorpusStats, FieldWeights
+from steppewire.search.rows import SearchRow, doc_key
 
 STATS_KEY: Key = ("STATS", "STATS")
 DIRECTORY_KEY: Key = ("DIRECTORY", "DIRECTORY")
-# A result row stays within one 4 KB read unit (0.5 RCU each): the text lead for snippets gets what is left.
-ROW_BYTES = 4000
 PREFIX_CHARS = 3  # as-you-type starts at the third character
 TAG_PREFIX = "#tag:"
 
@@ -44,10 +42,6 @@ def term_key(term: str) -> Key:
 
 def head_key(term: str) -> Key:
     return (f"T#{term}", "H")
-
-
-def doc_key(doc: int) -> Key:
-    return (f"DOC#{doc}", "DOC")
 
 
 def slug_key(slug: str) -> Key:
@@ -121,51 +115,29 @@ class AnalyzedArticle:
     fields: tuple[list[str], list[str], list[str]]  # title, summary, body terms
     surfaces: dict[str, str]  # normalized word -> its term, for prefix search
     tags: tuple[str, ...]
-    row: dict[str, Any]
+    row: SearchRow
     published_minute: int
     facet_values: dict[str, str | None]
     revision: int
 
 
-def analyze_article(item: Mapping[str, Any]) -> AnalyzedArticle:
-    title, summary, text = str(item["title"]), str(item.get("summary") or ""), str(item.get("text") or "")
+def analyze_article(article: StoredArticle) -> AnalyzedArticle:
+    title, summary, text = article.title, article.summary or "", article.text
     surfaces = {}
     for source in (title, summary, text):
         for term, start, end in token_spans(source):
             if term is not None and len(surface := prefix_key(source[start:end])) >= PREFIX_CHARS:
                 surfaces[surface] = term
     return AnalyzedArticle(
-        slug=str(item["slug"]),
+        slug=article.slug,
         fields=(terms(title), terms(summary), terms(text)),
         surfaces=surfaces,
-        tags=tuple(item.get("tags") or ()),
-        row=_row(item, title, text),
-        published_minute=minute_of(str(item["published_at"])),
-        facet_values={facet: item.get(facet) for facet in FACETS},
-        revision=int(item["revision"]),
+        tags=article.tags,
+        row=SearchRow.of(article),
+        published_minute=minute_of(article.published_at),
+        facet_values={facet: getattr(article, facet) for facet in FACETS},
+        revision=article.revision,
     )
-
-
-def _row(item: Mapping[str, Any], title: str, text: str) -> dict[str, Any]:
-    row = {
-        "pk": "DOC#0000000",
-        "sk": "DOC",
-        "doc": 1_000_000,
-        "slug": item["slug"],
-        "title": title,
-        "summary": item.get("summary"),
-        "published_at": item["published_at"],
-        "lang": item["lang"],
-        "category": item.get("category"),
-        "country": item.get("country"),
-        "tags": list(item.get("tags") or ()),
-        "text": "",
-    }
-    room = max(0, ROW_BYTES - item_size(to_item(row)))
-    row["text"] = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")  # Cyrillic is 2 bytes a letter
-    for placeholder in ("pk", "sk", "doc"):
-        del row[placeholder]
-    return row
 
 
 @dataclass
@@ -177,17 +149,13 @@ class IndexReport:
 
 
 class Indexer:
-    def __init__(self, table: IndexTable, article_reader: Callable[[str], Mapping[str, Any] | None]) -> None:
+    def __init__(self, table: IndexTable, article_reader: Callable[[str], StoredArticle | None]) -> None:
         self._table = table
         self._read_article = article_reader
 
     @classmethod
     def for_store(cls, table: IndexTable, articles: ArticleStore) -> Indexer:
-        def read(slug: str) -> Mapping[str, Any] | None:
-            stored = articles.article(slug)
-            return stored.item if stored else None
-
-        return cls(table, read)
+        return cls(table, articles.article)
 
     def apply(self, slugs: Collection[str], *, force: bool = False) -> IndexReport:
         """Make the index agree with the articles table for these slugs. An article whose revision the index
@@ -259,7 +227,7 @@ class Indexer:
                 surface_deltas[prefix_item_key(surface)][(surface, term)] += 1
             stats.documents += 1
             stats.total_lengths = [t + n for t, n in zip(stats.total_lengths, lengths, strict=True)]
-            puts.append({"pk": doc_key(doc)[0], "sk": doc_key(doc)[1], "doc": doc, **article.row})
+            puts.append(article.row.to_item(doc))
             puts.append(
                 {
                     "pk": slug_key(slug)[0],
@@ -313,11 +281,11 @@ class Indexer:
         return report
 
 
-def _same_revision(article: Mapping[str, Any] | None, indexed: Mapping[str, Any] | None) -> bool:
+def _same_revision(article: StoredArticle | None, indexed: Mapping[str, Any] | None) -> bool:
     """True when applying the article would change nothing: neither is there, or both at one revision."""
     if article is None or indexed is None:
         return article is None and indexed is None
-    return "revision" in indexed and int(indexed["revision"]) == int(article["revision"])
+    return "revision" in indexed and int(indexed["revision"]) == article.revision
 
 
 def all_article_slugs(articles: ArticleStore, page_size: int = 500) -> list[str]:
