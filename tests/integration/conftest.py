@@ -12,6 +12,7 @@ from steppewire.rates.routes import rates_repository
 from steppewire.search.routes import search_engine
 from steppewire.settings import load_settings
 from steppewire_local import LocalStack
+from tests.integration import iam_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +36,9 @@ def forget_warm_state() -> None:
 
 @pytest.fixture
 def deploy(aws: None) -> Iterator[Callable[..., LocalStack]]:
-    """Deploys the real template.yaml (with parameter overrides, as `sam deploy` takes them)."""
+    """Deploys the real template.yaml (with parameter overrides, as `sam deploy` takes them).
+
+    Every AWS call a function makes in the test must be one its role in the template allows."""
     stacks: list[LocalStack] = []
 
     def deploy_template(parameters: Mapping[str, str] | None = None) -> LocalStack:
@@ -45,7 +48,11 @@ def deploy(aws: None) -> Iterator[Callable[..., LocalStack]]:
         stacks.append(stack)
         return stack
 
-    yield deploy_template
-    for stack in stacks:
-        stack.stop()
+    with iam_audit.recording() as calls:
+        yield deploy_template
+        for stack in stacks:
+            stack.stop()
     forget_warm_state()
+    for stack in stacks:
+        problems = iam_audit.audit(stack, calls, every_grant_used=False)
+        assert not problems, "\n".join(problems)
