@@ -191,6 +191,26 @@ def test_an_event_publishes_the_version_it_names_not_a_later_overwrite(stack: Lo
     assert stack.api_request("GET", "/articles/first-words").json()["title"] == "First words"
 
 
+def test_a_delete_in_the_versioned_bucket_unpublishes(stack: LocalStack) -> None:
+    boto3.client("s3").put_object(Bucket=bucket(stack), Key="incoming/a.md", Body=story())
+    queue_messages(stack, "PublishQueue")
+    send(stack, s3_notification(stack, "incoming/a.md", "ObjectCreated:Put", "0055AED6DCD90281E5"))
+    # What S3 sends for a delete once versioning is on (moto sends nothing, so the local bucket is unversioned).
+    send(stack, s3_notification(stack, "incoming/a.md", "ObjectRemoved:DeleteMarkerCreated", "0055AED6DCD90281F0"))
+    assert report(stack, "incoming/a.md")["status"] == "unpublished"
+    assert stack.api_request("GET", "/articles/tenge-steadies-after-the-rate-decision").status == 404
+
+
+def test_a_key_as_long_as_s3_allows_still_gets_its_report(stack: LocalStack) -> None:
+    key = "incoming/" + "ж" * 505 + "ab.md"  # 1,024 UTF-8 bytes: "reports/...json" would be over S3's limit
+    upload(stack, key, story())
+    listed = boto3.client("s3").list_objects_v2(Bucket=bucket(stack), Prefix="reports/")["Contents"]
+    assert len(listed) == 1 and len(listed[0]["Key"].encode()) <= 1024
+    body = boto3.client("s3").get_object(Bucket=bucket(stack), Key=listed[0]["Key"])["Body"].read()
+    verdict = json.loads(body)
+    assert verdict["status"] == "published" and verdict["source"] == f"s3://{bucket(stack)}/{key}"
+
+
 def test_duplicate_notifications_change_nothing(stack: LocalStack) -> None:
     boto3.client("s3").put_object(Bucket=bucket(stack), Key="incoming/a.md", Body=story())
     queue_messages(stack, "PublishQueue")  # moto's own notification: replaced by two copies of a real one
