@@ -66,7 +66,7 @@ def s3_notification(
 ) -> str:
     """A notification as real S3 sends it (with the sequencer, and for a versioned bucket the version id,
     that moto leaves out)."""
-    record = {
+    record: dict[str, Any] = {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "eventTime": "2026-11-26T10:00:00.000Z",
