@@ -89,4 +89,4 @@ deploy: build
 	$(SAM) deploy --guided --template-file .aws-sam/build/template.yaml
 
 clean:
-	rm -rf .venv .tools .sam .checkov .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .sam .checkov .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache .hypothesis
