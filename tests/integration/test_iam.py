@@ -55,12 +55,13 @@ def test_each_function_is_granted_exactly_what_it_calls(
         queue_messages(stack, "PublishQueue")
         send(stack, s3_notification(stack, "incoming/v.md", "ObjectCreated:Put", "0A", version_id=version))
         assert report(stack, "incoming/v.md")["status"] == "published"
+        # Suspended, for moto sends no event for a delete while versioning is on.
         s3.put_bucket_versioning(Bucket=bucket(stack), VersioningConfiguration={"Status": "Suspended"})
         s3.delete_object(Bucket=bucket(stack), Key="incoming/a.md")
         stack.drain()
 
-        assert stack.api_request("GET", "/articles?tag=tenge").status == 200
-        assert stack.api_request("GET", "/articles/versioned").status == 200
+        assert stack.api_request("GET", "/articles?tag=tenge").json()["items"] == []  # a.md was deleted
+        assert stack.api_request("GET", "/articles/versioned").json()["title"] == "Versioned"
         assert stack.api_request("GET", "/search?q=versioned").json()["total"] == 1
         assert stack.invoke("SearchIndexFunction", {"reindex": True})["indexed"] == 1
 
