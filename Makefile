@@ -5,11 +5,12 @@ UV := .tools/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .sam/bin/sam
+CHECKOV := .checkov/bin/checkov
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/local:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint typecheck template-check build unit integration openapi bench invoke reindex deploy clean
+.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench invoke reindex deploy clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -30,12 +31,18 @@ $(SAM): $(UV) tools/sam-requirements.lock
 	$(UV) pip install --quiet --python .sam/bin/python -r tools/sam-requirements.lock
 	touch $@
 
+# checkov too: it pins dozens of packages (boto3 among them); hashed lock from `uv pip compile --generate-hashes`.
+$(CHECKOV): $(UV) tools/checkov-requirements.lock
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .checkov
+	$(UV) pip install --quiet --require-hashes --python .checkov/bin/python -r tools/checkov-requirements.lock
+	touch $@
+
 ## make run: the whole system locally (embedded AWS on :5000, API on http://127.0.0.1:3000)
 run: $(VENV)/.synced $(AWS)
 	$(PY) -m steppewire_local run
 
-## make test: lint, types, template checks, sam build, unit and integration tests
-test: lint typecheck template-check build
+## make test: lint, types, template checks (cfn-lint, sam validate, checkov), sam build, unit and integration tests
+test: lint typecheck template-check checkov build
 	$(PY) -m pytest
 
 lint: $(VENV)/.synced
@@ -48,6 +55,10 @@ typecheck: $(VENV)/.synced
 template-check: $(VENV)/.synced $(SAM)
 	$(VENV)/bin/cfn-lint template.yaml
 	AWS_EC2_METADATA_DISABLED=true $(SAM) validate --lint --template template.yaml
+
+# Settings and the reasoned skip list: .checkov.yaml; the project's own checks: tools/checkov/.
+checkov: $(CHECKOV)
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml
 
 build: $(SAM)
 	$(SAM) build --template template.yaml --build-dir .aws-sam/build
@@ -78,4 +89,4 @@ deploy: build
 	$(SAM) deploy --guided --template-file .aws-sam/build/template.yaml
 
 clean:
-	rm -rf .venv .tools .sam .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .sam .checkov .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -8,6 +8,7 @@ from moto import mock_aws
 
 from steppewire.wiring import forget_warm_state
 from steppewire_local import LocalStack
+from tests.integration import iam_audit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +25,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def deploy(aws: None) -> Iterator[Callable[..., LocalStack]]:
-    """Deploys the real template.yaml (with parameter overrides, as `sam deploy` takes them)."""
+    """Deploys the real template.yaml (with parameter overrides, as `sam deploy` takes them).
+
+    Every AWS call a function makes in the test must be one its role in the template allows."""
     stacks: list[LocalStack] = []
 
     def deploy_template(parameters: Mapping[str, str] | None = None) -> LocalStack:
@@ -34,7 +37,11 @@ def deploy(aws: None) -> Iterator[Callable[..., LocalStack]]:
         stacks.append(stack)
         return stack
 
-    yield deploy_template
-    for stack in stacks:
-        stack.stop()
+    with iam_audit.recording() as calls:
+        yield deploy_template
+        for stack in stacks:
+            stack.stop()
     forget_warm_state()
+    for stack in stacks:
+        problems = iam_audit.audit(stack, calls, every_grant_used=False)
+        assert not problems, "\n".join(problems)

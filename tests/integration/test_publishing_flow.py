@@ -61,9 +61,12 @@ def stored_articles(stack: LocalStack) -> list[dict[str, Any]]:
     return [item for item in items if item["pk"]["S"].startswith("ARTICLE#")]
 
 
-def s3_notification(stack: LocalStack, key: str, event: str, sequencer: str, size: int = 100) -> str:
-    """A notification as real S3 sends it (with the sequencer moto leaves out)."""
-    record = {
+def s3_notification(
+    stack: LocalStack, key: str, event: str, sequencer: str, size: int = 100, version_id: str | None = None
+) -> str:
+    """A notification as real S3 sends it (with the sequencer, and for a versioned bucket the version id,
+    that moto leaves out)."""
+    record: dict[str, Any] = {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "eventTime": "2026-11-26T10:00:00.000Z",
@@ -73,6 +76,8 @@ def s3_notification(stack: LocalStack, key: str, event: str, sequencer: str, siz
             "object": {"key": key, "size": size, "eTag": "0" * 32, "sequencer": sequencer},
         },
     }
+    if version_id is not None:
+        record["s3"]["object"]["versionId"] = version_id
     return json.dumps({"Records": [record]})
 
 
@@ -167,6 +172,48 @@ def test_deleting_the_file_unpublishes_the_article(stack: LocalStack) -> None:
     assert stack.api_request("GET", "/articles/tenge-steadies-after-the-rate-decision").status == 404
     assert stack.api_request("GET", "/articles").json()["items"] == []
     assert stack.api_request("GET", "/search?q=tenge").json()["total"] == 0
+
+
+def test_a_file_deleted_before_its_upload_is_handled_is_simply_gone(stack: LocalStack) -> None:
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=bucket(stack), Key="incoming/a.md", Body=story())
+    s3.delete_object(Bucket=bucket(stack), Key="incoming/a.md")
+    stack.drain()
+    verdict = report(stack, "incoming/a.md")
+    assert verdict["status"] == "unpublished" and verdict["notes"] == ["nothing was published from this file"]
+    assert stored_articles(stack) == []
+    assert queue_messages(stack, "PublishDLQ") == []  # "gone" is an answer, not a fault to retry
+
+
+def test_an_event_publishes_the_version_it_names_not_a_later_overwrite(stack: LocalStack) -> None:
+    s3 = boto3.client("s3")
+    # Versioned as on AWS (the local stack leaves versioning off: moto sends no event for a versioned delete).
+    s3.put_bucket_versioning(Bucket=bucket(stack), VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=bucket(stack), Key="incoming/a.md", Body=story("First words"))["VersionId"]
+    s3.put_object(Bucket=bucket(stack), Key="incoming/a.md", Body=story("Second words"))
+    queue_messages(stack, "PublishQueue")  # moto's notifications carry no version id
+    send(stack, s3_notification(stack, "incoming/a.md", "ObjectCreated:Put", "0A", version_id=first))
+    assert stack.api_request("GET", "/articles/first-words").json()["title"] == "First words"
+
+
+def test_a_delete_in_the_versioned_bucket_unpublishes(stack: LocalStack) -> None:
+    boto3.client("s3").put_object(Bucket=bucket(stack), Key="incoming/a.md", Body=story())
+    queue_messages(stack, "PublishQueue")
+    send(stack, s3_notification(stack, "incoming/a.md", "ObjectCreated:Put", "0055AED6DCD90281E5"))
+    # What S3 sends for a delete once versioning is on (moto sends nothing, so the local bucket is unversioned).
+    send(stack, s3_notification(stack, "incoming/a.md", "ObjectRemoved:DeleteMarkerCreated", "0055AED6DCD90281F0"))
+    assert report(stack, "incoming/a.md")["status"] == "unpublished"
+    assert stack.api_request("GET", "/articles/tenge-steadies-after-the-rate-decision").status == 404
+
+
+def test_a_key_as_long_as_s3_allows_still_gets_its_report(stack: LocalStack) -> None:
+    key = "incoming/" + "ж" * 505 + "ab.md"  # 1,024 UTF-8 bytes: "reports/...json" would be over S3's limit
+    upload(stack, key, story())
+    listed = boto3.client("s3").list_objects_v2(Bucket=bucket(stack), Prefix="reports/")["Contents"]
+    assert len(listed) == 1 and len(listed[0]["Key"].encode()) <= 1024
+    body = boto3.client("s3").get_object(Bucket=bucket(stack), Key=listed[0]["Key"])["Body"].read()
+    verdict = json.loads(body)
+    assert verdict["status"] == "published" and verdict["source"] == f"s3://{bucket(stack)}/{key}"
 
 
 def test_duplicate_notifications_change_nothing(stack: LocalStack) -> None:

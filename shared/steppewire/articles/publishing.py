@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,6 +28,8 @@ INCOMING_PREFIX = "incoming/"
 REPORTS_PREFIX = "reports/"
 MAX_TAGS = 20  # keeps a publish within one DynamoDB transaction (cards per tag, old and new)
 MAX_STORED_CHARS = 300_000  # rendered HTML plus plain text must fit a 400 KB DynamoDB item
+MAX_KEY_BYTES = 1024  # S3's limit on an object key, in UTF-8 bytes
+_HASHED_TAIL = re.compile(r"~[0-9a-f]{64}\Z")
 
 _log = logging.getLogger(__name__)
 
@@ -122,7 +125,17 @@ class IndexFeed(Protocol):
 
 
 def report_key(source_key: str) -> str:
-    return f"{REPORTS_PREFIX}{source_key.removeprefix(INCOMING_PREFIX)}.json"
+    """`reports/<path under incoming/>.json`, unless that is over S3's key limit: then the path is cut (at
+    a character) and followed by `~<sha256 of the whole key>`, so that every file still gets its own
+    report. A path that already ends like that is hashed too, so no file can take another's report."""
+    path = source_key.removeprefix(INCOMING_PREFIX)
+    plain = f"{REPORTS_PREFIX}{path}.json"
+    if len(plain.encode()) <= MAX_KEY_BYTES and not _HASHED_TAIL.search(path):
+        return plain
+    tail = f"~{hashlib.sha256(source_key.encode()).hexdigest()}.json"
+    room = MAX_KEY_BYTES - len(REPORTS_PREFIX) - len(tail)
+    head = path.encode()[:room].decode(errors="ignore")  # drops a character cut in two
+    return f"{REPORTS_PREFIX}{head}{tail}"
 
 
 def _storage_limits(article: Article) -> list[Problem]:

@@ -1,0 +1,71 @@
+"""Each function's role grants exactly what the function calls: every flow of the newsroom runs through
+the template-driven stack, and the AWS calls each function made are compared with its role's grants,
+action by action and resource by resource (see iam_audit.py). The `deploy` fixture already fails any test
+whose functions call something their role does not allow; here, in addition, no grant may go unused."""
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import boto3
+import pytest
+
+from steppewire_local import LocalStack
+from steppewire_local.recorded_feeds import RecordedRatesFeeds
+from tests.integration import iam_audit
+from tests.integration.test_publishing_flow import (
+    bucket,
+    queue_messages,
+    report,
+    s3_notification,
+    send,
+    story,
+    upload,
+)
+
+
+@pytest.fixture
+def feeds() -> Iterator[RecordedRatesFeeds]:
+    served = RecordedRatesFeeds(live=False)
+    yield served
+    served.stop()
+
+
+def test_each_function_is_granted_exactly_what_it_calls(
+    deploy: Callable[..., LocalStack], feeds: RecordedRatesFeeds
+) -> None:
+    with iam_audit.recording() as calls:
+        stack = deploy(dict(feeds.parameter_overrides()))
+        feeds.before_start(stack)  # the ingest function backfills the recorded dates
+        assert stack.api_request("GET", "/rates").status == 200
+        assert stack.api_request("GET", "/rates/KZT/history?from=2026-01-01").status == 200
+
+        upload(stack, "incoming/a.md", story(tags="tenge"))
+        upload(stack, "incoming/a.md", story(body="Markets calmed again."))
+        upload(stack, "incoming/bad.md", b"no front matter")
+        # A fault that is not the file's: raised, so idempotency forgets the attempt; retried, dead-lettered.
+        send(stack, s3_notification(stack, "incoming/a.md", "ObjectCreated:Put", "not-hex"))
+        assert len(queue_messages(stack, "PublishDLQ")) == 1
+        s3 = boto3.client("s3")
+        s3.put_object(Bucket=bucket(stack), Key="incoming/gone.md", Body=story("Gone"))
+        s3.delete_object(Bucket=bucket(stack), Key="incoming/gone.md")
+        stack.drain()  # the upload's event finds the file gone
+        # A versioned bucket, as on AWS: S3 names the version, and that version is read.
+        s3.put_bucket_versioning(Bucket=bucket(stack), VersioningConfiguration={"Status": "Enabled"})
+        version = s3.put_object(Bucket=bucket(stack), Key="incoming/v.md", Body=story("Versioned"))["VersionId"]
+        queue_messages(stack, "PublishQueue")
+        send(stack, s3_notification(stack, "incoming/v.md", "ObjectCreated:Put", "0A", version_id=version))
+        assert report(stack, "incoming/v.md")["status"] == "published"
+        # Suspended, for moto sends no event for a delete while versioning is on.
+        s3.put_bucket_versioning(Bucket=bucket(stack), VersioningConfiguration={"Status": "Suspended"})
+        s3.delete_object(Bucket=bucket(stack), Key="incoming/a.md")
+        stack.drain()
+
+        assert stack.api_request("GET", "/articles?tag=tenge").json()["items"] == []  # a.md was deleted
+        assert stack.api_request("GET", "/articles/versioned").json()["title"] == "Versioned"
+        assert stack.api_request("GET", "/search?q=versioned").json()["total"] == 1
+        assert stack.invoke("SearchIndexFunction", {"reindex": True})["indexed"] == 1
+
+    per_function = Counter(function for function, _ in calls)
+    assert set(per_function) == {spec.function_name for spec in stack.functions.values()}, per_function
+    problems = iam_audit.audit(stack, calls, every_grant_used=True)
+    assert not problems, "\n".join(problems)
