@@ -73,7 +73,7 @@ integration: $(VENV)/.synced
 openapi: $(VENV)/.synced
 	$(PY) tools/export_openapi.py
 
-## make bench: cold starts (and later search costs), as ratios against baselines measured in the same run
+## make bench: cold starts and search cost and speed, as ratios against baselines measured in the same run
 bench: $(VENV)/.synced
 	$(PY) bench/run.py
 

@@ -54,7 +54,6 @@ class RatesSettings:
 @dataclasses.dataclass(frozen=True)
 class PublishSettings:
     articles_table_name: str
-    articles_bucket_name: str
     index_queue_url: str
     idempotency_table_name: str
 
