@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from steppewire.articles.store import StoredArticle
+from steppewire.articles.document import Article
+from steppewire.articles.store import OutOfOrder, SlugTaken, SourceState, StoredArticle
 from steppewire.rates.ticker import DailyRate, TickerEntry
 
 # What a stored article has that the search tests do not care about.
@@ -57,3 +58,77 @@ class InMemoryRatesRepository:
     def put_ticker_entry(self, entry: TickerEntry, updated_at: datetime) -> None:
         self.writes += 1
         self.entries[entry.current.currency] = entry
+
+
+class InMemoryArticleStore:
+    """The articles table's rules without DynamoDB: one owner per slug, events applied in order."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, StoredArticle] = {}
+        self.sources: dict[str, SourceState] = {}
+
+    def source_state(self, source_key: str) -> SourceState | None:
+        return self.sources.get(source_key)
+
+    def article(self, slug: str) -> StoredArticle | None:
+        return self.articles.get(slug)
+
+    def _check_order(self, source_key: str, order: str) -> None:
+        state = self.sources.get(source_key)
+        if state is not None and state.order >= order:
+            raise OutOfOrder()
+
+    def save(
+        self,
+        article: Article,
+        *,
+        slug: str,
+        source_key: str,
+        order: str,
+        content_sha256: str,
+        previous: StoredArticle | None,
+        now: datetime,
+    ) -> StoredArticle:
+        owner = self.articles.get(slug)
+        if owner is not None and owner.source_key != source_key:
+            raise SlugTaken(slug, owner.source_key)
+        self._check_order(source_key, order)
+        stored = StoredArticle.of(
+            article, slug=slug, source_key=source_key, sha=content_sha256, previous=previous, now=now
+        )
+        if previous is not None:
+            self.articles.pop(previous.slug, None)
+        self.articles[slug] = stored
+        self.sources[source_key] = SourceState(slug, order, content_sha256)
+        return stored
+
+    def remove(self, *, source_key: str, order: str, previous: StoredArticle | None) -> None:
+        self._check_order(source_key, order)
+        if previous is not None:
+            self.articles.pop(previous.slug, None)
+        self.sources[source_key] = SourceState(None, order, None)
+
+    def listing(
+        self, facets: Sequence[str], *, before: str, limit: int, start_after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        raise NotImplementedError("the publisher never lists")
+
+
+class InMemoryBucket:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.reports: dict[str, Mapping[str, Any]] = {}
+
+    def read(self, bucket: str, key: str, version_id: str | None) -> bytes | None:
+        return self.objects.get(key)
+
+    def put_report(self, bucket: str, key: str, document: Mapping[str, Any]) -> None:
+        self.reports[key] = document
+
+
+class RecordingIndexFeed:
+    def __init__(self) -> None:
+        self.announced: list[tuple[str, str, int]] = []
+
+    def announce(self, action: str, slug: str, revision: int) -> None:
+        self.announced.append((action, slug, revision))
