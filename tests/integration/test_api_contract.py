@@ -131,18 +131,15 @@ def test_an_article_answers_any_slug_within_contract(newsroom: LocalStack, slug:
     assert_within_contract(newsroom, f"/articles/{quote(slug, safe='')}", {})
 
 
-@pytest.mark.parametrize(
-    ("path", "status"),
-    [
+def test_extreme_dates_the_schema_admits_get_an_answer(newsroom: LocalStack) -> None:
+    for path, status in [
         ("/search?q=tenge&from=0001-01-01", 200),
         ("/search?q=tenge&to=9999-12-31", 200),
         ("/search?q=tenge&from=0001-01-01&to=9999-12-31", 200),
         ("/rates/KZT/history?to=0001-01-01", 200),
         ("/rates/KZT/history?from=0001-01-01&to=0001-12-31", 200),
         ("/rates/KZT/history?from=9999-12-31", 400),
-    ],
-)
-def test_extreme_dates_the_schema_admits_get_an_answer(newsroom: LocalStack, path: str, status: int) -> None:
-    response = newsroom.api_request("GET", path)
-    assert response.status == status, response.body_text
-    assert json.loads(response.body_text)
+    ]:
+        response = newsroom.api_request("GET", path)
+        assert response.status == status, (path, response.body_text)
+        assert json.loads(response.body_text)
