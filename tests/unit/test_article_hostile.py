@@ -70,8 +70,8 @@ def test_yaml_that_would_crash_its_constructor_is_refused_with_its_line(value: s
 def test_a_number_too_long_to_read_is_refused() -> None:
     (where, message), *_ = problems_of(markdown(f"title: Rates\ndate: 2025-03-07\nviews: {'9' * 5000}"))
 
-    assert where == "front matter"
-    assert "cannot be read" in message
+    assert where == "line 4"
+    assert "a number of 5,000 digits cannot be read" in message
 
 
 def test_oversized_front_matter_is_refused_before_parsing() -> None:

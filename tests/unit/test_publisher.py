@@ -123,3 +123,15 @@ def test_a_fault_of_ours_while_reading_gets_a_failed_report_not_a_retry(
     assert document["status"] == "failed"
     assert document["errors"][0]["field"] == "file" and "KeyError" in document["errors"][0]["message"]
     assert newsroom.store.articles == {} and newsroom.index.announced == []
+
+
+def test_a_file_named_like_a_folder_is_refused_and_a_folder_marker_ignored(newsroom: Newsroom) -> None:
+    newsroom.bucket.objects["incoming/2026/"] = story()
+    named_like_a_folder = ObjectEvent("articles", "incoming/2026/", False, 80, None, "10", "2026-11-26T12:00:00Z")
+    report = newsroom.publisher.handle(named_like_a_folder)
+    assert report is not None and report.status is Status.REJECTED
+    assert "incoming/2026/story.md" in report.errors[0].message
+    assert "reports/2026/.json" in newsroom.bucket.reports
+    marker = ObjectEvent("articles", "incoming/drafts/", False, 0, None, "20", "2026-11-26T12:00:00Z")
+    assert newsroom.publisher.handle(marker) is None
+    assert newsroom.store.articles == {}

@@ -11,9 +11,11 @@ from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from steppewire.observability import logger, metrics, tracer
 
@@ -32,6 +34,34 @@ class BadRequest(Exception):
         super().__init__(message)
         self.parameter = parameter
         self.message = message
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: the status, a message naming what is wrong and, for parameters, where."""
+
+    statusCode: int  # noqa: N815  # the JSON field name clients read
+    message: str
+    detail: list[dict[str, Any]] | None = None
+
+
+_ERROR_MEANINGS = {
+    400: "Parameters that are each valid but do not make sense together (the detail names the parameter)",
+    404: "No such thing (unknown currency, unknown or scheduled article)",
+    422: "A parameter is malformed or out of range (the detail names it)",
+}
+
+
+def documented(success: type[BaseModel], *errors: int) -> dict[int, OpenAPIResponse]:
+    """A route's answers for OpenAPI: its 200 model, validation's 422 and the other errors it gives."""
+    answers: dict[int, OpenAPIResponse] = {
+        200: {"description": "Successful Response", "content": {content_types.APPLICATION_JSON: {"model": success}}}
+    }
+    for status in (*errors, 422):
+        answers[status] = {
+            "description": _ERROR_MEANINGS[status],
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+        }
+    return answers
 
 
 def decimal_text(value: Decimal) -> str:

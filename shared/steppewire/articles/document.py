@@ -246,6 +246,14 @@ class _FrontMatterRefused(yaml.MarkedYAMLError):
         super().__init__(problem=problem, problem_mark=mark)
 
 
+def _bounded_int(loader: _FrontMatterLoader, node: yaml.ScalarNode) -> int:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:  # more digits than Python converts (4,300)
+        raise _FrontMatterRefused(f"a number of {len(node.value):,} digits cannot be read", node.start_mark) from None
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 _FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -278,8 +286,6 @@ def _read_front_matter(text: str) -> tuple[Mapping[Any, object], object]:
         # The mark counts from 0 within the front matter; editors count from 1 in the whole file.
         where = f"line {start + 2 + mark.line}" if mark else "front matter"
         _reject(where, f"The front matter is not valid YAML ({problem or error}); {_YAML_HINT}.")
-    except ValueError as error:  # a plain value YAML cannot build, e.g. an integer of 5,000 digits
-        _reject("front matter", f"The front matter has a value that cannot be read ({_shown(error)}); {_YAML_HINT}.")
     if fields is None:  # nothing between the fences: every required field will be reported missing
         fields = {}
     if not isinstance(fields, dict):

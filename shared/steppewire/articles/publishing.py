@@ -165,8 +165,10 @@ class Publisher:
 
     def handle(self, event: ObjectEvent) -> Report | None:
         """Apply one event; returns the report written, or None when the event changed nothing."""
-        if not event.key.startswith(INCOMING_PREFIX) or event.key.endswith("/"):
+        if not event.key.startswith(INCOMING_PREFIX):
             return None
+        if event.key.endswith("/") and (event.removed or not event.size):
+            return None  # a folder marker, as S3 consoles create them: nothing to publish or withdraw
         report = self._unpublish(event) if event.removed else self._publish(event)
         if report is not None:
             self._storage.put_report(event.bucket, report_key(event.key), report.as_dict())
@@ -201,6 +203,13 @@ class Publisher:
                 return None
             self._index.announce("upsert", stored.slug, stored.revision)
             return self._published_report(event, stored, ())
+        if event.key.endswith("/"):
+            unnamed = Problem(
+                "file",
+                "The file's name ends with '/', which S3 keeps for folders; upload it under a name of its own, "
+                f"like {event.key}story.md",
+            )
+            return self._rejected(event, [unnamed], state)
         if event.size is not None and event.size > MAX_ARTICLE_BYTES:
             too_big = Problem(
                 "file", f"The file is {event.size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,} bytes (1 MiB)."

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
-from steppewire.api.resolver import BadRequest, NotFound
+from steppewire.api.resolver import BadRequest, NotFound, documented
 from steppewire.articles.store import timestamp
 from steppewire.wiring import article_reader
 
@@ -70,7 +70,12 @@ def _card(item: dict[str, Any]) -> dict[str, Any]:
     return {name: item.get(name) for name in ArticleCard.model_fields} | {"tags": item.get("tags") or []}
 
 
-@router.get("/articles", summary="Published articles, newest first", tags=["articles"])
+@router.get(
+    "/articles",
+    summary="Published articles, newest first",
+    tags=["articles"],
+    responses=documented(ArticlePage, 400),
+)
 def list_articles(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size (1-{MAX_PAGE})")] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=2000, description="From the previous page")] = None,
@@ -92,7 +97,9 @@ def list_articles(
     )
 
 
-@router.get("/articles/<slug>", summary="One published article", tags=["articles"])
+@router.get(
+    "/articles/<slug>", summary="One published article", tags=["articles"], responses=documented(ArticleView, 404)
+)
 def get_article(
     slug: Annotated[str, Path(min_length=1, max_length=80, description="The article's slug")],
 ) -> ArticleView:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
-from steppewire.api.resolver import BadRequest, NotFound, decimal_text
+from steppewire.api.resolver import BadRequest, NotFound, decimal_text, documented
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.model import TICKER_CURRENCIES
 from steppewire.rates.ticker import DailyRate, TickerEntry
@@ -84,13 +84,23 @@ def _history_point(rate: DailyRate) -> HistoryPoint:
     )
 
 
-@router.get("/rates", summary="The ticker: each currency against USD with its change", tags=["rates"])
+@router.get(
+    "/rates",
+    summary="The ticker: each currency against USD with its change",
+    tags=["rates"],
+    responses=documented(Ticker),
+)
 def get_ticker() -> Ticker:
     entries = rates_repository().ticker()
     return Ticker(items=[_ticker_item(entries[cur]) for cur in TICKER_CURRENCIES if cur in entries])
 
 
-@router.get("/rates/<currency>/history", summary="Stored daily rates of one currency", tags=["rates"])
+@router.get(
+    "/rates/<currency>/history",
+    summary="Stored daily rates of one currency",
+    tags=["rates"],
+    responses=documented(History, 400, 404),
+)
 def get_history(
     currency: Annotated[str, Path(description="KGS, KZT, TJS, UZS or TMT", max_length=8)],
     from_date: Annotated[

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
-from steppewire.api.resolver import BadRequest
+from steppewire.api.resolver import BadRequest, documented
 from steppewire.search.engine import SearchRequest
 from steppewire.wiring import search_engine
 
@@ -39,7 +39,12 @@ class SearchResponse(BaseModel):
     facets: dict[str, dict[str, int]] = Field(description="Counts by lang, category and country over all matches")
 
 
-@router.get("/search", summary="Ranked, highlighted article search in English and Russian", tags=["search"])
+@router.get(
+    "/search",
+    summary="Ranked, highlighted article search in English and Russian",
+    tags=["search"],
+    responses=documented(SearchResponse, 400),
+)
 def search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words; all must match")],
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
