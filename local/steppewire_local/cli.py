@@ -127,10 +127,9 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, _set_on_signal(stopping)) for sig in (signal.SIGINT, signal.SIGTERM)}
     # Imported here: the moto server pulls in flask & co., which `invoke` does not need.
-    from moto.server import ThreadedMotoServer
+    from .embedded_aws import start_embedded_aws
 
-    moto = ThreadedMotoServer(ip_address=HOST, port=options.aws_port, verbose=False)
-    moto.start()
+    moto = start_embedded_aws(HOST, options.aws_port)
     endpoint = "http://{}:{}".format(*moto.get_host_and_port())
     region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION
     use_local_aws(endpoint, region)
