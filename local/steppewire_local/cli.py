@@ -1,7 +1,8 @@
 """`python -m steppewire_local run|invoke` — the Docker-free stand-in for `sam local`.
 
-`run` starts a moto server, points every boto3 client of this process at it (AWS_ENDPOINT_URL), deploys
-the template's resources there and serves the API, schedules and SQS pollers until Ctrl-C.
+`run` starts a moto server, points every boto3 client at it (AWS_ENDPOINT_URL, inherited by the function
+workers), deploys the template's resources there and serves the API, schedules and SQS pollers until
+Ctrl-C; each function runs in its own worker process (see `workers`).
 `invoke` runs one function in a fresh process against that running stack (like `sam local invoke -e`).
 
 Extending `run` (e.g. with an offline HTTP server of recorded feed responses): implement `RunExtension`
@@ -31,12 +32,14 @@ from .functions import FunctionSpec, invoke_function
 from .resources import BUCKET, QUEUE, TABLE, TOPIC
 from .schedules import next_fire_time
 from .stack import DEFAULT_API_PORT, DEFAULT_REGION, DEFAULT_STACK_NAME, LocalStack
+from .workers import WorkerRunner
 
 log = logging.getLogger("steppewire_local")
 
 HOST: Final = "127.0.0.1"
 DEFAULT_AWS_PORT: Final = 5000
 STATE_FILE: Final = "state.json"
+LOG_DIR: Final = "logs"
 
 
 class RunExtension(Protocol):
@@ -64,6 +67,8 @@ class RunOptions:
     parameters: dict[str, str] = field(default_factory=dict)
     stack_name: str = DEFAULT_STACK_NAME
     state_dir: Path = Path(".local-stack")
+    json_logs: bool = False
+    """Print the functions' own (JSON) logs here; else they go to <state_dir>/logs/<LogicalId>.log."""
 
 
 def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] = ()) -> int:
@@ -78,6 +83,9 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] =
         "--parameter-overrides", nargs="+", default=[], metavar="KEY=VALUE", help="as for sam deploy"
     )
     run_parser.add_argument("--state-dir", type=Path, default=RunOptions.state_dir)
+    run_parser.add_argument(
+        "--json-logs", action="store_true", help="print the functions' JSON logs, not only one line per invocation"
+    )
     invoke_parser = commands.add_parser("invoke", help="invoke one function of the running stack")
     invoke_parser.add_argument("function_id", metavar="FUNCTION_LOGICAL_ID")
     invoke_parser.add_argument("event_file", metavar="EVENT_FILE", help="JSON event file, or - for stdin")
@@ -97,6 +105,7 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] =
         parameters=parameters,
         stack_name=args.stack_name,
         state_dir=args.state_dir,
+        json_logs=args.json_logs,
     )
     return run(options, extensions)
 
@@ -134,6 +143,7 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
     region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION
     use_local_aws(endpoint, region)
     state_file = options.state_dir / STATE_FILE
+    log_dir = None if options.json_logs else options.state_dir / LOG_DIR
     started: list[RunExtension] = []
     stack: LocalStack | None = None
     try:
@@ -141,15 +151,17 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
         for extension in extensions:
             parameters.update(extension.parameter_overrides())
         parameters.update(options.parameters)
-        stack = LocalStack.create(options.template, parameters, stack_name=options.stack_name, region=region)
+        stack = LocalStack.create(
+            options.template, parameters, stack_name=options.stack_name, region=region, runner=WorkerRunner(log_dir)
+        )
         stack.deploy()
         extra_lines: list[str] = []
         for extension in extensions:
             started.append(extension)
             extra_lines += extension.before_start(stack)
         stack.start_background(api_host=HOST, api_port=options.api_port)
-        _write_state(state_file, stack, endpoint)
-        print(summary(stack, endpoint, state_file, extra_lines), flush=True)
+        write_state(state_file, stack, endpoint)
+        print(summary(stack, endpoint, state_file, extra_lines, log_dir), flush=True)
         while not stopping.wait(0.5):
             pass
         print("\nstopping...", file=sys.stderr, flush=True)
@@ -202,7 +214,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _write_state(state_file: Path, stack: LocalStack, endpoint: str) -> None:
+def write_state(state_file: Path, stack: LocalStack, endpoint: str) -> None:
     state = stack.state() | {
         "aws_endpoint": endpoint,
         "api_url": stack.api_url,
@@ -215,7 +227,13 @@ def _write_state(state_file: Path, stack: LocalStack, endpoint: str) -> None:
     temporary.replace(state_file)  # atomic: `invoke` never reads half a file
 
 
-def summary(stack: LocalStack, endpoint: str, state_file: Path, extra_lines: Sequence[str] = ()) -> str:
+def summary(
+    stack: LocalStack,
+    endpoint: str,
+    state_file: Path,
+    extra_lines: Sequence[str] = (),
+    log_dir: Path | None = None,
+) -> str:
     now = datetime.now(UTC)
     created = [r for r in stack.registry if r.created]
     lines = [
@@ -230,6 +248,10 @@ def summary(stack: LocalStack, endpoint: str, state_file: Path, extra_lines: Seq
     for kind, label in ((TABLE, "table"), (QUEUE, "queue"), (BUCKET, "bucket"), (TOPIC, "topic")):
         for resource in (r for r in created if r.type == kind):
             lines.append(f"  {label:<7} {resource.logical_id:<28} {resource.physical_id}")
+    where = f"their logs in {log_dir}/<LogicalId>.log (--json-logs prints them here)" if log_dir else "their logs here"
+    lines += ["", f"Functions      one worker process each, Timeout enforced; one line per invocation, {where}"]
+    for spec in stack.functions.values():
+        lines.append(f"  {spec.logical_id:<28} {spec.module}  (Timeout {spec.timeout_s} s, {spec.memory_mb} MB)")
     if stack.routes:
         stages = sorted({r.stage for r in stack.routes})
         lines += ["", f"API            {stack.api_url}   (stage {', '.join(stages)} served at the root path)"]
