@@ -3,7 +3,8 @@
 `run` starts a moto server, points every boto3 client at it (AWS_ENDPOINT_URL, inherited by the function
 workers), deploys the template's resources there and serves the API, schedules and SQS pollers until
 Ctrl-C; each function runs in its own worker process (see `workers`).
-`invoke` runs one function in a fresh process against that running stack (like `sam local invoke -e`).
+`invoke` runs one function in a fresh process against that running stack (like `sam local invoke -e`);
+the caller's values of the variables the function declares win over the stack's, each one announced.
 
 Extending `run` (e.g. with an offline HTTP server of recorded feed responses): implement `RunExtension`
 and pass it to `main(extensions=[...])` / `run(options, extensions=[...])`.
@@ -20,7 +21,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -316,10 +317,35 @@ def invoke(function_id: str, event_file: str, state_dir: Path) -> int:
     except (OSError, json.JSONDecodeError) as exc:
         print(f"error: cannot read event {event_file}: {exc}", file=sys.stderr)
         return 2
+    specs = {logical_id: FunctionSpec.from_json(spec) for logical_id, spec in functions.items()}
+    spec, notes = with_caller_overrides(function_id, specs, os.environ)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     use_local_aws(endpoint, state["region"])
-    invocation = invoke_function(FunctionSpec.from_json(functions[function_id]), event)
+    invocation = invoke_function(spec, event)
     print(json.dumps(invocation.payload, indent=2, ensure_ascii=False))
     return 0 if invocation.ok else 1
+
+
+def with_caller_overrides(
+    function_id: str, specs: Mapping[str, FunctionSpec], caller: Mapping[str, str]
+) -> tuple[FunctionSpec, list[str]]:
+    """The function with the caller's values of the variables it declares (`RATES_NBK_URL=… make invoke`),
+    as `sam local invoke --env-vars` gives them, and a note for each value that changes something or
+    cannot: the stack's own value (e.g. the recorded feeds' URL) would otherwise win silently."""
+    spec = specs[function_id]
+    environment = dict(spec.environment)
+    notes = []
+    for name, stack_value in spec.environment.items():
+        value = caller.get(name)
+        if value and value != stack_value:
+            environment[name] = value
+            notes.append(f"{name}={value} from your environment replaces the stack's {stack_value!r}")
+    for name in sorted(set(caller) - set(spec.environment)):
+        owners = [other for other, declared in specs.items() if name in declared.environment]
+        if owners:
+            notes.append(f"{name} has no effect: {function_id} does not declare it ({', '.join(owners)} does)")
+    return replace(spec, environment=environment), notes
 
 
 def _reachable(endpoint: str) -> bool:

@@ -6,6 +6,7 @@ maxReceiveCount 2 → SlowDLQ) and PeerFunction share one code directory and dif
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -18,7 +19,7 @@ import boto3
 import pytest
 
 from steppewire_local import LocalStack
-from steppewire_local.cli import use_local_aws
+from steppewire_local.cli import main, use_local_aws, write_state
 from steppewire_local.embedded_aws import start_embedded_aws
 from steppewire_local.workers import WorkerRunner
 
@@ -144,3 +145,28 @@ def test_a_partial_batch_failure_names_the_cause_of_each_failed_record(
     lines = [r.getMessage() for r in caplog.records if "partial:" in r.getMessage()]
     assert lines and "partial: 1 of 2 failed" in lines[0]
     assert f"{poison_id}: ValueError: poison pill" in lines[0]
+
+
+def test_invoke_gives_the_function_the_callers_variables_and_says_what_they_change(
+    stack: LocalStack,
+    endpoint: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`RATES_NBK_URL=… make invoke …` against a stack whose template value is set (the recorded feeds)."""
+    write_state(tmp_path / "state.json", stack, endpoint)
+    event = tmp_path / "event.json"
+    echoed = ("resource", "path", "httpMethod", "queryStringParameters", "multiValueQueryStringParameters", "body")
+    request = dict.fromkeys(echoed) | {"stageVariables": None, "isBase64Encoded": False, "headers": {}}
+    event.write_text(json.dumps(request | {"pathParameters": {"item_id": "x"}, "requestContext": {"stage": "t"}}))
+    monkeypatch.setenv("GREETING", "salem from the command line")  # EchoFunction declares it
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "mine")  # only SlowFunction and PeerFunction declare it
+
+    exit_code = main(["invoke", "EchoFunction", str(event), "--state-dir", str(tmp_path)])
+
+    printed = capsys.readouterr()
+    assert exit_code == 0
+    assert json.loads(json.loads(printed.out)["body"])["env"]["GREETING"] == "salem from the command line"
+    assert "note: GREETING=salem from the command line from your environment replaces the stack's" in printed.err
+    assert "note: POWERTOOLS_SERVICE_NAME has no effect: EchoFunction does not declare it" in printed.err
