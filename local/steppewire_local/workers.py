@@ -13,6 +13,7 @@ function's own.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
@@ -23,10 +24,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TextIO
 
 from .functions import FunctionSpec, Invocation, function_environment, init_handler, log_invocation, run_handler
 
@@ -181,6 +182,8 @@ def _log_target(log_dir: Path | None, function_id: str) -> Iterator[IO[bytes] | 
 def _serve(fd: int) -> None:
     conn = Connection(fd)
     spec = FunctionSpec.from_json(json.loads(conn.recv_bytes()))
+    log = _ErrorLog(sys.stdout)
+    sys.stdout = log  # before the handler's import: Powertools' Logger binds sys.stdout when created
     error = init_handler(spec)
     conn.send_bytes(json.dumps({"error": error}).encode())
     if error is not None:
@@ -192,17 +195,57 @@ def _serve(fd: int) -> None:
         except EOFError:  # the parent closed the socket: the stack is stopping
             return
         causes.clear()
+        log.records.clear()
         started = time.perf_counter()
         result, error = run_handler(spec, request["event"], request["request_id"])
+        log.flush()  # the function's log lines before the runner's line about them
         reply = {
             "result": result,
             "error": error,
             "duration_ms": (time.perf_counter() - started) * 1000,
             "max_memory_mb": _peak_memory_mb(),
-            "failure_causes": causes,
+            "failure_causes": causes | _logged_causes(result, log.records, set(causes)),
         }
-        sys.stdout.flush()  # the function's log lines before the runner's line about them
         conn.send_bytes(json.dumps(reply).encode())
+
+
+class _ErrorLog(io.TextIOBase):
+    """The function's stdout, passed through, keeping the invocation's ERROR records (Powertools' JSON)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._pending = ""
+        self.records: list[dict[str, Any]] = []
+
+    def write(self, text: str) -> int:
+        self._out.write(text)
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            if '"level":"ERROR"' in line and len(self.records) < 100:  # parse only what can be a cause
+                with suppress(ValueError):
+                    record = json.loads(line)
+                    if isinstance(record, dict):
+                        self.records.append(record)
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def fileno(self) -> int:
+        return self._out.fileno()
+
+
+def _logged_causes(result: Any, errors: list[dict[str, Any]], known: set[str]) -> dict[str, str]:
+    """For a failed record Powertools did not see: the first ERROR record that names its id."""
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+    causes: dict[str, str] = {}
+    for failure in failures if isinstance(failures, list) else []:
+        item = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        record = next((r for r in errors if item in r.values()), None)
+        if isinstance(item, str) and item not in known and record is not None:
+            exception = f" ({record['exception_name']})" if record.get("exception_name") else ""
+            causes[item] = f"{record.get('message')}{exception}"
+    return causes
 
 
 def _peak_memory_mb() -> float:

@@ -142,9 +142,14 @@ def test_a_partial_batch_failure_names_the_cause_of_each_failed_record(
 
     stack.drain()
 
+    refused = stack.invoke_raw("SlowFunction", {"Records": [{"messageId": "m-7", "body": "refused"}]})
+
     lines = [r.getMessage() for r in caplog.records if "partial:" in r.getMessage()]
-    assert lines and "partial: 1 of 2 failed" in lines[0]
-    assert f"{poison_id}: ValueError: poison pill" in lines[0]
+    assert "partial: 1 of 2 failed" in lines[0]
+    assert f"{poison_id}: ValueError: poison pill" in lines[0]  # from Powertools' batch processor
+    (refused_line,) = [line for line in lines if refused.request_id in line]
+    assert "partial: 1 of 1 failed" in refused_line
+    assert "m-7: record refused" in refused_line  # from the function's own ERROR log record
 
 
 def test_invoke_gives_the_function_the_callers_variables_and_says_what_they_change(
