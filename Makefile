@@ -30,9 +30,9 @@ $(SAM): $(UV) tools/sam-requirements.lock
 	$(UV) pip install --quiet --python .sam/bin/python -r tools/sam-requirements.lock
 	touch $@
 
-## make run: the whole system locally (embedded AWS on :5000, API on http://127.0.0.1:3000)
+## make run [ARGS=--json-logs]: the whole system locally, a process per function (AWS on :5000, API on :3000)
 run: $(VENV)/.synced $(AWS)
-	$(PY) -m steppewire_local run
+	$(PY) -m steppewire_local run $(ARGS)
 
 ## make test: lint, types, template checks, sam build, unit and integration tests
 test: lint typecheck template-check build
@@ -67,6 +67,7 @@ bench: $(VENV)/.synced
 	$(PY) bench/run.py
 
 ## make invoke FUNCTION=<LogicalId> EVENT=<file.json>: invoke one function against the running stack
+## (VAR=value make invoke … overrides a variable the function declares, with a note)
 invoke: $(VENV)/.synced
 	$(PY) -m steppewire_local invoke $(FUNCTION) $(EVENT)
 
