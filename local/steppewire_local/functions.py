@@ -70,9 +70,10 @@ class Invocation:
     max_memory_mb: float | None = None
     """The worker's peak resident memory (Lambda's "Max Memory Used"); None in-process."""
     failure_causes: dict[str, str] = field(default_factory=dict)
-    """Batch item id → why it failed, where the runtime could see it (Powertools' batch processor)."""
+    """Batch item id → why it failed, where the worker could see it (Powertools' batch processor, or the
+    function's ERROR log record naming the id)."""
     cold: bool = False
-    """The handler module was imported for this invocation."""
+    """The handler module was imported for this invocation (a new worker; in-process, the first import)."""
 
     @property
     def ok(self) -> bool:
@@ -182,8 +183,9 @@ def log_invocation(spec: FunctionSpec, event: Any, invocation: Invocation) -> No
     )
     error = invocation.error
     if error is not None:
-        trace = "".join(error.get("stackTrace", []))
-        log.error("%s: %s: %s\n%s", head.format("FAILED"), error["errorType"], error["errorMessage"], trace.rstrip())
+        trace = "".join(error.get("stackTrace", [])).rstrip()
+        cause = f"{error['errorType']}: {error['errorMessage']}" + (f"\n{trace}" if trace else "")
+        log.error("%s: %s", head.format("FAILED"), cause)
         return
     failed = _reported_failures(invocation.result)
     if not failed:

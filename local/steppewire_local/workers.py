@@ -83,7 +83,7 @@ class _Worker:
             try:
                 conn = self._connection()
                 conn.send_bytes(json.dumps({"request_id": request_id, "event": event}).encode())
-                reply = self._receive(conn, self.spec.timeout_s + IPC_GRACE_S)
+                reply = self._receive(conn, self.spec.timeout_s, "Sandbox.Timedout", "Task timed out")
             except _Failure as failure:
                 self.kill(restartable=True)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -119,15 +119,15 @@ class _Worker:
                 )
             self._conn = Connection(ours.detach())
             self._conn.send_bytes(json.dumps(self.spec.to_json()).encode())
-        init = self._receive(self._conn, INIT_TIMEOUT_S, timeout_type="Runtime.InitTimeout")
+        init = self._receive(self._conn, INIT_TIMEOUT_S, "Runtime.InitTimeout", "Init timed out")
         if init["error"] is not None:
             raise _Failure(init["error"]["errorType"], init["error"]["errorMessage"], init["error"])
         return self._conn
 
-    def _receive(self, conn: Connection, timeout_s: float, timeout_type: str = "Sandbox.Timedout") -> Any:
+    def _receive(self, conn: Connection, limit_s: float, timeout_type: str, timed_out: str) -> Any:
         try:
-            if not conn.poll(timeout_s):
-                raise _Failure(timeout_type, f"Task timed out after {timeout_s - IPC_GRACE_S:.2f} seconds")
+            if not conn.poll(limit_s + IPC_GRACE_S):
+                raise _Failure(timeout_type, f"{timed_out} after {limit_s:.2f} seconds")
             return json.loads(conn.recv_bytes())
         except (EOFError, OSError):
             code = self._process.poll() if self._process is not None else None
