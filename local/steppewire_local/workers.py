@@ -17,6 +17,7 @@ import io
 import json
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -180,6 +181,8 @@ def _log_target(log_dir: Path | None, function_id: str) -> Iterator[IO[bytes] | 
 
 # ---------------------------------------------------------------------------- inside the worker
 def _serve(fd: int) -> None:
+    # Ctrl-C reaches the terminal's whole process group; the parent stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(fd)
     spec = FunctionSpec.from_json(json.loads(conn.recv_bytes()))
     log = _ErrorLog(sys.stdout)
