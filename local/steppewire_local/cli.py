@@ -3,7 +3,7 @@
 `run` starts a moto server, points every boto3 client at it (AWS_ENDPOINT_URL, inherited by the function
 workers), deploys the template's resources there and serves the API, schedules and SQS pollers until
 Ctrl-C; each function runs in its own worker process (see `workers`).
-`invoke` runs one function in a fresh process against that running stack (like `sam local invoke -e`);
+`invoke` runs one function in a fresh worker against that running stack (like `sam local invoke -e`);
 the caller's values of the variables the function declares win over the stack's, each one announced.
 
 Extending `run` (e.g. with an offline HTTP server of recorded feed responses): implement `RunExtension`
@@ -29,7 +29,7 @@ from typing import Any, Final, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .functions import FunctionSpec, invoke_function
+from .functions import FunctionSpec
 from .resources import BUCKET, QUEUE, TABLE, TOPIC
 from .schedules import next_fire_time
 from .stack import DEFAULT_API_PORT, DEFAULT_REGION, DEFAULT_STACK_NAME, LocalStack
@@ -322,7 +322,11 @@ def invoke(function_id: str, event_file: str, state_dir: Path) -> int:
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     use_local_aws(endpoint, state["region"])
-    invocation = invoke_function(spec, event)
+    runner = WorkerRunner()  # a fresh worker, as in `run`: Timeout enforced, its logs on stderr
+    try:
+        invocation = runner.invoke(spec, event)
+    finally:
+        runner.stop()
     print(json.dumps(invocation.payload, indent=2, ensure_ascii=False))
     return 0 if invocation.ok else 1
 

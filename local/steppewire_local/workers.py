@@ -37,11 +37,12 @@ INIT_TIMEOUT_S: Final = 10.0
 IPC_GRACE_S: Final = 0.5
 """A result sent just before the deadline still crosses the socket on a loaded machine."""
 _PACKAGE_ROOT: Final = str(Path(__file__).resolve().parent.parent)
+STDERR: Final = 2
 
 
 class WorkerRunner:
     """`functions.Runner` with a worker process per function; `log_dir` None = the functions' own output
-    (their JSON logs) goes to this terminal, else to `<log_dir>/<LogicalId>.log`."""
+    (their JSON logs) goes to this process's stderr, else to `<log_dir>/<LogicalId>.log`."""
 
     def __init__(self, log_dir: Path | None = None) -> None:
         self._log_dir = log_dir
@@ -169,10 +170,11 @@ def _worker_environment(spec: FunctionSpec) -> dict[str, str]:
 
 
 @contextmanager
-def _log_target(log_dir: Path | None, function_id: str) -> Iterator[IO[bytes] | None]:
-    """The worker's stdout/stderr: inherited (None) or its function's log file, closed once handed over."""
+def _log_target(log_dir: Path | None, function_id: str) -> Iterator[IO[bytes] | int]:
+    """The worker's stdout/stderr: this process's stderr (like `sam local`: results on stdout, logs on
+    stderr) or its function's log file, closed once handed over."""
     if log_dir is None:
-        yield None
+        yield STDERR
         return
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"{function_id}.log").open("ab") as file:
