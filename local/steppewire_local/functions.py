@@ -187,7 +187,7 @@ def log_invocation(spec: FunctionSpec, event: Any, invocation: Invocation) -> No
         cause = f"{error['errorType']}: {error['errorMessage']}" + (f"\n{trace}" if trace else "")
         log.error("%s: %s", head.format("FAILED"), cause)
         return
-    failed = _reported_failures(invocation.result)
+    failed = reported_failures(invocation.result)
     if not failed:
         status = invocation.result.get("statusCode") if isinstance(invocation.result, dict) else None
         log.info("%s", head.format("ok" if status is None else f"ok {status}"))  # API calls: their status
@@ -201,7 +201,8 @@ def log_invocation(spec: FunctionSpec, event: Any, invocation: Invocation) -> No
     log.warning("%s%s", head.format(f"partial: {len(failed)} of {total} failed"), causes)
 
 
-def _reported_failures(result: Any) -> list[str]:
+def reported_failures(result: Any) -> list[str]:
+    """The item identifiers of a partial batch response, as reported (what is valid is the poller's call)."""
     failures = result.get("batchItemFailures") if isinstance(result, dict) else None
     if not isinstance(failures, list):
         return []

@@ -30,7 +30,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, Final, TextIO
 
-from .functions import FunctionSpec, Invocation, function_environment, init_handler, log_invocation, run_handler
+from .functions import (
+    FunctionSpec,
+    Invocation,
+    function_environment,
+    init_handler,
+    log_invocation,
+    reported_failures,
+    run_handler,
+)
 
 INIT_TIMEOUT_S: Final = 10.0
 """Lambda's limit for the init phase (importing the handler module)."""
@@ -242,12 +250,10 @@ class _ErrorLog(io.TextIOBase):
 
 def _logged_causes(result: Any, errors: list[dict[str, Any]], known: set[str]) -> dict[str, str]:
     """For a failed record Powertools did not see: the first ERROR record that names its id."""
-    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
     causes: dict[str, str] = {}
-    for failure in failures if isinstance(failures, list) else []:
-        item = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+    for item in reported_failures(result):
         record = next((r for r in errors if item in r.values()), None)
-        if isinstance(item, str) and item not in known and record is not None:
+        if item not in known and record is not None:
             exception = f" ({record['exception_name']})" if record.get("exception_name") else ""
             causes[item] = f"{record.get('message')}{exception}"
     return causes
