@@ -37,9 +37,9 @@ $(CHECKOV): $(UV) tools/checkov-requirements.lock
 	$(UV) pip install --quiet --require-hashes --python .checkov/bin/python -r tools/checkov-requirements.lock
 	touch $@
 
-## make run: the whole system locally (embedded AWS on :5000, API on http://127.0.0.1:3000)
+## make run [ARGS=--json-logs]: the whole system locally, a process per function (AWS on :5000, API on :3000)
 run: $(VENV)/.synced $(AWS)
-	$(PY) -m steppewire_local run
+	$(PY) -m steppewire_local run $(ARGS)
 
 ## make test: lint, types, template checks (cfn-lint, sam validate, checkov), sam build, unit and integration tests
 test: lint typecheck template-check checkov build
@@ -78,6 +78,7 @@ bench: $(VENV)/.synced
 	$(PY) bench/run.py
 
 ## make invoke FUNCTION=<LogicalId> EVENT=<file.json>: invoke one function against the running stack
+## (VAR=value make invoke … overrides a variable the function declares, with a note)
 invoke: $(VENV)/.synced
 	$(PY) -m steppewire_local invoke $(FUNCTION) $(EVENT)
 

@@ -1,4 +1,4 @@
-"""API Gateway REST APIs (v1 proxy integration) in front of the in-process functions.
+"""API Gateway REST APIs (v1 proxy integration) in front of the local functions.
 
 Routes come from the translated `AWS::ApiGateway::RestApi` bodies (swagger/OpenAPI `paths` with
 `aws_proxy` integrations), so they are exactly what `sam deploy` would create. Requests are served at
@@ -284,7 +284,7 @@ def _error_response(status: int, message: str, error_type: str | None, request_i
 
 
 class ApiServer:
-    """`ApiGateway` behind a stdlib ThreadingHTTPServer (invocations still run one at a time)."""
+    """`ApiGateway` behind a stdlib ThreadingHTTPServer (the runner decides what runs concurrently)."""
 
     def __init__(self, gateway: ApiGateway, host: str, port: int) -> None:
         self._httpd = ThreadingHTTPServer((host, port), _handler_class(gateway))
@@ -320,7 +320,7 @@ def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(response.body)
-            log.info(
+            log.debug(  # the invocation's own line already says function, status and time
                 "%s %s -> %d (%.0f ms)",
                 self.command,
                 self.path,
@@ -331,6 +331,6 @@ def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-            """Quiet: `_serve` already logs one line per request."""
+            """Quiet: `_serve` logs each request (at DEBUG)."""
 
     return Handler

@@ -1,8 +1,10 @@
 """`python -m steppewire_local run|invoke` — the Docker-free stand-in for `sam local`.
 
-`run` starts a moto server, points every boto3 client of this process at it (AWS_ENDPOINT_URL), deploys
-the template's resources there and serves the API, schedules and SQS pollers until Ctrl-C.
-`invoke` runs one function in a fresh process against that running stack (like `sam local invoke -e`).
+`run` starts a moto server, points every boto3 client at it (AWS_ENDPOINT_URL, inherited by the function
+workers), deploys the template's resources there and serves the API, schedules and SQS pollers until
+Ctrl-C; each function runs in its own worker process (see `workers`).
+`invoke` runs one function in a fresh worker against that running stack (like `sam local invoke -e`);
+the caller's values of the variables the function declares win over the stack's, each one announced.
 
 Extending `run` (e.g. with an offline HTTP server of recorded feed responses): implement `RunExtension`
 and pass it to `main(extensions=[...])` / `run(options, extensions=[...])`.
@@ -19,7 +21,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -27,16 +29,18 @@ from typing import Any, Final, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .functions import FunctionSpec, invoke_function
+from .functions import FunctionSpec
 from .resources import BUCKET, QUEUE, TABLE, TOPIC
 from .schedules import next_fire_time
 from .stack import DEFAULT_API_PORT, DEFAULT_REGION, DEFAULT_STACK_NAME, LocalStack
+from .workers import WorkerRunner
 
 log = logging.getLogger("steppewire_local")
 
 HOST: Final = "127.0.0.1"
 DEFAULT_AWS_PORT: Final = 5000
 STATE_FILE: Final = "state.json"
+LOG_DIR: Final = "logs"
 
 
 class RunExtension(Protocol):
@@ -64,6 +68,8 @@ class RunOptions:
     parameters: dict[str, str] = field(default_factory=dict)
     stack_name: str = DEFAULT_STACK_NAME
     state_dir: Path = Path(".local-stack")
+    json_logs: bool = False
+    """Print the functions' own (JSON) logs here; else they go to <state_dir>/logs/<LogicalId>.log."""
 
 
 def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] = ()) -> int:
@@ -78,6 +84,9 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] =
         "--parameter-overrides", nargs="+", default=[], metavar="KEY=VALUE", help="as for sam deploy"
     )
     run_parser.add_argument("--state-dir", type=Path, default=RunOptions.state_dir)
+    run_parser.add_argument(
+        "--json-logs", action="store_true", help="print the functions' JSON logs, not only one line per invocation"
+    )
     invoke_parser = commands.add_parser("invoke", help="invoke one function of the running stack")
     invoke_parser.add_argument("function_id", metavar="FUNCTION_LOGICAL_ID")
     invoke_parser.add_argument("event_file", metavar="EVENT_FILE", help="JSON event file, or - for stdin")
@@ -97,6 +106,7 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] =
         parameters=parameters,
         stack_name=args.stack_name,
         state_dir=args.state_dir,
+        json_logs=args.json_logs,
     )
     return run(options, extensions)
 
@@ -127,14 +137,14 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, _set_on_signal(stopping)) for sig in (signal.SIGINT, signal.SIGTERM)}
     # Imported here: the moto server pulls in flask & co., which `invoke` does not need.
-    from moto.server import ThreadedMotoServer
+    from .embedded_aws import start_embedded_aws
 
-    moto = ThreadedMotoServer(ip_address=HOST, port=options.aws_port, verbose=False)
-    moto.start()
+    moto = start_embedded_aws(HOST, options.aws_port)
     endpoint = "http://{}:{}".format(*moto.get_host_and_port())
     region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION
     use_local_aws(endpoint, region)
     state_file = options.state_dir / STATE_FILE
+    log_dir = None if options.json_logs else options.state_dir / LOG_DIR
     started: list[RunExtension] = []
     stack: LocalStack | None = None
     try:
@@ -142,15 +152,17 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
         for extension in extensions:
             parameters.update(extension.parameter_overrides())
         parameters.update(options.parameters)
-        stack = LocalStack.create(options.template, parameters, stack_name=options.stack_name, region=region)
+        stack = LocalStack.create(
+            options.template, parameters, stack_name=options.stack_name, region=region, runner=WorkerRunner(log_dir)
+        )
         stack.deploy()
         extra_lines: list[str] = []
         for extension in extensions:
             started.append(extension)
             extra_lines += extension.before_start(stack)
         stack.start_background(api_host=HOST, api_port=options.api_port)
-        _write_state(state_file, stack, endpoint)
-        print(summary(stack, endpoint, state_file, extra_lines), flush=True)
+        write_state(state_file, stack, endpoint)
+        print(summary(stack, endpoint, state_file, extra_lines, log_dir), flush=True)
         while not stopping.wait(0.5):
             pass
         print("\nstopping...", file=sys.stderr, flush=True)
@@ -203,7 +215,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _write_state(state_file: Path, stack: LocalStack, endpoint: str) -> None:
+def write_state(state_file: Path, stack: LocalStack, endpoint: str) -> None:
     state = stack.state() | {
         "aws_endpoint": endpoint,
         "api_url": stack.api_url,
@@ -216,7 +228,13 @@ def _write_state(state_file: Path, stack: LocalStack, endpoint: str) -> None:
     temporary.replace(state_file)  # atomic: `invoke` never reads half a file
 
 
-def summary(stack: LocalStack, endpoint: str, state_file: Path, extra_lines: Sequence[str] = ()) -> str:
+def summary(
+    stack: LocalStack,
+    endpoint: str,
+    state_file: Path,
+    extra_lines: Sequence[str] = (),
+    log_dir: Path | None = None,
+) -> str:
     now = datetime.now(UTC)
     created = [r for r in stack.registry if r.created]
     lines = [
@@ -231,6 +249,10 @@ def summary(stack: LocalStack, endpoint: str, state_file: Path, extra_lines: Seq
     for kind, label in ((TABLE, "table"), (QUEUE, "queue"), (BUCKET, "bucket"), (TOPIC, "topic")):
         for resource in (r for r in created if r.type == kind):
             lines.append(f"  {label:<7} {resource.logical_id:<28} {resource.physical_id}")
+    where = f"their logs in {log_dir}/<LogicalId>.log (--json-logs prints them here)" if log_dir else "their logs here"
+    lines += ["", f"Functions      one worker process each, Timeout enforced; one line per invocation, {where}"]
+    for spec in stack.functions.values():
+        lines.append(f"  {spec.logical_id:<28} {spec.module}  (Timeout {spec.timeout_s} s, {spec.memory_mb} MB)")
     if stack.routes:
         stages = sorted({r.stage for r in stack.routes})
         lines += ["", f"API            {stack.api_url}   (stage {', '.join(stages)} served at the root path)"]
@@ -295,10 +317,39 @@ def invoke(function_id: str, event_file: str, state_dir: Path) -> int:
     except (OSError, json.JSONDecodeError) as exc:
         print(f"error: cannot read event {event_file}: {exc}", file=sys.stderr)
         return 2
+    specs = {logical_id: FunctionSpec.from_json(spec) for logical_id, spec in functions.items()}
+    spec, notes = with_caller_overrides(function_id, specs, os.environ)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     use_local_aws(endpoint, state["region"])
-    invocation = invoke_function(FunctionSpec.from_json(functions[function_id]), event)
+    runner = WorkerRunner()  # a fresh worker, as in `run`: Timeout enforced, its logs on stderr
+    try:
+        invocation = runner.invoke(spec, event)
+    finally:
+        runner.stop()
     print(json.dumps(invocation.payload, indent=2, ensure_ascii=False))
     return 0 if invocation.ok else 1
+
+
+def with_caller_overrides(
+    function_id: str, specs: Mapping[str, FunctionSpec], caller: Mapping[str, str]
+) -> tuple[FunctionSpec, list[str]]:
+    """The function with the caller's values of the variables it declares (`RATES_NBK_URL=… make invoke`),
+    as `sam local invoke --env-vars` gives them, and a note for each value that changes something or
+    cannot: the stack's own value (e.g. the recorded feeds' URL) would otherwise win silently."""
+    spec = specs[function_id]
+    environment = dict(spec.environment)
+    notes = []
+    for name, stack_value in spec.environment.items():
+        value = caller.get(name)
+        if value and value != stack_value:
+            environment[name] = value
+            notes.append(f"{name}={value} from your environment replaces the stack's {stack_value!r}")
+    for name in sorted(set(caller) - set(spec.environment)):
+        owners = [other for other, declared in specs.items() if name in declared.environment]
+        if owners:
+            notes.append(f"{name} has no effect: {function_id} does not declare it ({', '.join(owners)} does)")
+    return replace(spec, environment=environment), notes
 
 
 def _reachable(endpoint: str) -> bool:

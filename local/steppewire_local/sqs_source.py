@@ -121,8 +121,6 @@ class SqsPoller:
                     )
             else:
                 self._sqs.delete_message(QueueUrl=self.mapping.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        if failed:
-            log.warning("%s: %d of %d message(s) failed", self.mapping.logical_id, len(failed), len(messages))
         return len(messages)
 
     def run(self, stop: threading.Event) -> None:

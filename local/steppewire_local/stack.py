@@ -1,4 +1,4 @@
-"""The local stack: one template → resources in (moto) AWS + in-process functions, API, schedules, pollers.
+"""The local stack: one template → resources in (moto) AWS + functions, API, schedules, pollers.
 
 Everything is derived from the template; nothing is listed twice. Two ways to use it:
 
@@ -9,7 +9,8 @@ Everything is derived from the template; nothing is listed twice. Two ways to us
       stack.api_request("GET", "/rates?base=KZT").json()
       stack.fire_schedule("RatesIngestFunction"); stack.drain()
 
-* run mode (see `cli.run`): the same stack against a moto server, with `start_background()`.
+* run mode (see `cli.run`): the same stack against a moto server, with `start_background()` and
+  `runner=WorkerRunner()` (a process per function, timeouts enforced).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from .api_gateway import ApiGateway, ApiResponse, ApiServer, Route, routes_from_template
-from .functions import FunctionSpec, Invocation, invoke_function
+from .functions import FunctionSpec, InProcessRunner, Invocation, Runner
 from .intrinsics import Resolver, pseudo_parameters, referenced_ids
 from .resources import (
     DATA_TYPES,
@@ -49,8 +50,9 @@ _UNEMULATED_TYPES: Final = {
 
 
 class LocalStack:
-    def __init__(self, template: Template, *, stack_name: str, region: str) -> None:
+    def __init__(self, template: Template, *, stack_name: str, region: str, runner: Runner | None = None) -> None:
         self.template = template
+        self.runner: Runner = runner or InProcessRunner()
         self.stack_name = stack_name
         self.region = region
         self.functions: dict[str, FunctionSpec] = {}
@@ -76,11 +78,13 @@ class LocalStack:
         stack_name: str = DEFAULT_STACK_NAME,
         region: str | None = None,
         import_root: str | os.PathLike[str] | None = None,
+        runner: Runner | None = None,
     ) -> LocalStack:
-        """Translate the template (offline, no AWS calls yet). `parameters` = --parameter-overrides."""
+        """Translate the template (offline, no AWS calls yet). `parameters` = --parameter-overrides;
+        `runner` defaults to in-process (what tests under `mock_aws` need)."""
         region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION
         template = load_template(template_path, parameters, region=region, import_root=import_root)
-        return cls(template, stack_name=stack_name, region=region)
+        return cls(template, stack_name=stack_name, region=region, runner=runner)
 
     # ------------------------------------------------------------------ deploy
     def deploy(self) -> None:
@@ -202,7 +206,7 @@ class LocalStack:
 
     # ------------------------------------------------------------------ invoking
     def invoke_raw(self, function_id: str, event: Any) -> Invocation:
-        return invoke_function(self.function(function_id), event)
+        return self.runner.invoke(self.function(function_id), event)
 
     def invoke(self, function_id: str, event: Any) -> Any:
         """The handler's result, or Lambda's error document ({errorMessage, errorType, stackTrace})."""
@@ -281,8 +285,12 @@ class LocalStack:
         return self._api_server.url if self._api_server else None
 
     def stop(self) -> None:
-        """Stop every background thread and the API server (idempotent)."""
+        """Stop every background thread, the API server and the function workers (idempotent).
+
+        The workers go first: an invocation in flight then ends at once instead of holding up a thread
+        for up to the function's Timeout."""
         self._stop.set()
+        self.runner.stop()
         if self._scheduler is not None:
             self._scheduler.stop()
             self._scheduler = None

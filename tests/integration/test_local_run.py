@@ -1,0 +1,63 @@
+"""`python -m steppewire_local run` as a user starts it: readable lines per invocation, a prompt stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REQUEST_LINE = re.compile(r"RatesApiFunction [0-9a-f-]{36} ok 200 \d+ ms( cold)? \d+/512 MB")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_run_serves_prints_a_line_per_invocation_and_stops_within_5_s_of_sigterm(tmp_path: Path) -> None:
+    api_port, aws_port = free_port(), free_port()
+    environment = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
+    environment["PYTHONPATH"] = os.pathsep.join(str(REPO_ROOT / part) for part in ("shared", "local", "."))
+    output = tmp_path / "output.txt"
+    command = [sys.executable, "-m", "steppewire_local", "run", "--api-port", str(api_port)]
+    command += ["--aws-port", str(aws_port), "--state-dir", str(tmp_path / "state")]
+    with output.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "state" / "state.json").exists():
+            assert process.poll() is None, output.read_text()
+            assert time.monotonic() < deadline, output.read_text()
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/rates", timeout=30) as response:
+            assert response.status == 200
+            assert json.loads(response.read())["items"]
+
+        process.send_signal(signal.SIGTERM)
+        stopping = time.monotonic()
+        exit_code = process.wait(timeout=10)
+        stopped_in = time.monotonic() - stopping
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    printed = output.read_text()
+    assert (exit_code, stopped_in < 5) == (0, True), printed
+    assert REQUEST_LINE.search(printed), printed
+    assert '"service"' not in printed  # the functions' JSON logs went to their files
+    assert '"service":"rates-ingest"' in (tmp_path / "state" / "logs" / "RatesIngestFunction.log").read_text()
+    assert not (tmp_path / "state" / "state.json").exists()
