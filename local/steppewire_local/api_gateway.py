@@ -328,7 +328,12 @@ def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
                 (time.perf_counter() - started) * 1000,
             )
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Every method reaches the gateway, as on API Gateway (TRACE, made-up ones): a route or a JSON
+            # 403, never http.server's 501 HTML page.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             """Quiet: `_serve` logs each request (at DEBUG)."""

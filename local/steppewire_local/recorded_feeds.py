@@ -16,18 +16,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from steppewire.rates.sources import SOURCES
+
 if TYPE_CHECKING:
     from .stack import LocalStack
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "recorded_rates"
-FEED_PARAMETERS: Mapping[str, str] = {
-    "nbk": "RatesNbkUrl",
-    "nbkr": "RatesNbkrUrl",
-    "nbt": "RatesNbtUrl",
-    "cbu": "RatesCbuUrl",
-    "cbt": "RatesCbtUrl",
-    "cbr": "RatesCbrUrl",
-}
+# Recordings are named `<code>-<date>` in lower case, one template parameter per registered source.
+FEED_PARAMETERS: Mapping[str, str] = {source.code.lower(): source.template_parameter for source in SOURCES}
 _RECORDING_NAME = re.compile(r"^(?P<source>[a-z]+)-(?P<date>\d{4}-\d{2}-\d{2})\.(xml|json)$")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -312,6 +313,11 @@ def test_background_mode_serves_http_fires_schedules_and_polls_queues(stack: Loc
             assert response.status == 200
             assert response.headers.get_all("X-Echo") == ["one", "two"]
             assert json.loads(response.read())["pathParameters"] == {"item_id": "abc"}
+        for method in ("TRACE", "BREW"):  # no route takes them: API Gateway's JSON 403, not a server error page
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(urllib.request.Request(f"{stack.api_url}/items/abc", method=method))
+            assert refused.value.code == 403
+            assert json.loads(refused.value.read()) == {"message": "Missing Authentication Token"}
         boto3.client("sqs").send_message(QueueUrl=stack.physical_id("WorkQueue"), MessageBody="via poller")
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and not (items(stack, "message") and len(items(stack, "tick")) == 2):

@@ -19,6 +19,7 @@ import boto3
 import pytest
 
 from steppewire.newsroom import NEWSROOM_TIMEZONE
+from steppewire.rates.sources import SOURCES
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +32,7 @@ BANK_FILES = {
     "cbt": "cbt-2026-02-11.xml",
     "cbr": "cbr-daily-2026-02-11.xml",
 }
-PARAMETERS = {"nbk": "RatesNbkUrl", "nbkr": "RatesNbkrUrl", "nbt": "RatesNbtUrl", "cbu": "RatesCbuUrl"}
-PARAMETERS |= {"cbt": "RatesCbtUrl", "cbr": "RatesCbrUrl"}
+PARAMETERS = {source.code.lower(): source.template_parameter for source in SOURCES}
 FILE_DATE = "2026-02-11"
 
 
