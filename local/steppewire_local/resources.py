@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import boto3
@@ -21,8 +22,11 @@ from .intrinsics import ACCOUNT_ID, IntrinsicError
 from .template import TemplateError, cfn_str
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.literals import BucketLocationConstraintType
     from mypy_boto3_s3.type_defs import NotificationConfigurationTypeDef
+    from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 TABLE: Final = "AWS::DynamoDB::Table"
@@ -51,6 +55,23 @@ class DeployContext:
     stack_name: str
     region: str
     warnings: list[str] = field(default_factory=list)
+
+    # One client per service for the whole deployment: making one costs more than the call it makes.
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        return boto3.client("dynamodb", region_name=self.region)
+
+    @cached_property
+    def sqs(self) -> SQSClient:
+        return boto3.client("sqs", region_name=self.region)
+
+    @cached_property
+    def s3(self) -> S3Client:
+        return boto3.client("s3", region_name=self.region)
+
+    @cached_property
+    def sns(self) -> Any:  # no boto3-stubs for SNS in this project
+        return boto3.client("sns", region_name=self.region)
 
 
 class ResourceRegistry:
@@ -122,7 +143,7 @@ def emulated_resource(logical_id: str, kind: str, name: Any, ctx: DeployContext)
 
 # ---------------------------------------------------------------------------- DynamoDB
 def _create_table(logical_id: str, props: dict[str, Any], ctx: DeployContext) -> DeployedResource:
-    ddb = boto3.client("dynamodb", region_name=ctx.region)
+    ddb = ctx.dynamodb
     name = physical_name(ctx.stack_name, logical_id, props.get("TableName"))
     billing = props.get("BillingMode", "PROVISIONED")  # CloudFormation's default, unlike SAM's SimpleTable
     provisioned = billing == "PROVISIONED"
@@ -205,7 +226,7 @@ _QUEUE_ATTRIBUTES: Final = (
 
 
 def _create_queue(logical_id: str, props: dict[str, Any], ctx: DeployContext) -> DeployedResource:
-    sqs = boto3.client("sqs", region_name=ctx.region)
+    sqs = ctx.sqs
     fifo = _bool(props.get("FifoQueue", False))
     name = physical_name(ctx.stack_name, logical_id, props.get("QueueName"))
     if fifo and not props.get("QueueName"):
@@ -229,7 +250,7 @@ def _create_queue(logical_id: str, props: dict[str, Any], ctx: DeployContext) ->
 
 # ---------------------------------------------------------------------------- S3
 def _create_bucket(logical_id: str, props: dict[str, Any], ctx: DeployContext) -> DeployedResource:
-    s3 = boto3.client("s3", region_name=ctx.region)
+    s3 = ctx.s3
     name = physical_name(ctx.stack_name, logical_id, props.get("BucketName"), lower=True)
     if ctx.region == "us-east-1":  # the one region that rejects an explicit LocationConstraint
         s3.create_bucket(Bucket=name)
@@ -281,16 +302,16 @@ def _apply_notifications(logical_id: str, bucket: str, config: dict[str, Any], c
         ctx.warnings.append(f"{logical_id}: S3 -> EventBridge notifications are not emulated")
     if not api:
         return
-    boto3.client("s3", region_name=ctx.region).put_bucket_notification_configuration(
+    ctx.s3.put_bucket_notification_configuration(
         Bucket=bucket, NotificationConfiguration=cast("NotificationConfigurationTypeDef", api)
     )
     for queue_arn in {q["Queue"] for q in queues}:
-        _purge_test_events(queue_arn, ctx.region)
+        _purge_test_events(queue_arn, ctx)
 
 
-def _purge_test_events(queue_arn: str, region: str) -> None:
+def _purge_test_events(queue_arn: str, ctx: DeployContext) -> None:
     """Real S3 and moto post an `s3:TestEvent` when the configuration is put; no consumer wants it."""
-    sqs = boto3.client("sqs", region_name=region)
+    sqs = ctx.sqs
     *_, owner, queue_name = queue_arn.split(":")
     try:
         url = sqs.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=owner)["QueueUrl"]
@@ -315,7 +336,7 @@ _TOPIC_ATTRIBUTES: Final = (
 
 
 def _create_topic(logical_id: str, props: dict[str, Any], ctx: DeployContext) -> DeployedResource:
-    sns: Any = boto3.client("sns", region_name=ctx.region)  # no boto3-stubs for SNS in this project
+    sns = ctx.sns
     fifo = _bool(props.get("FifoTopic", False))
     name = physical_name(ctx.stack_name, logical_id, props.get("TopicName"))
     if fifo and not props.get("TopicName"):

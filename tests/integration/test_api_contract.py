@@ -26,7 +26,7 @@ from steppewire_local import LocalStack
 ROOT = Path(__file__).resolve().parents[2]
 
 PROPERTY = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 
 edge_dates = st.sampled_from(["0001-01-01", "9999-12-31", "1970-01-01", "2026-02-29", "2026-13-01", "2026-11-20"])

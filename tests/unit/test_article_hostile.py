@@ -166,14 +166,14 @@ def _assert_published_or_named(data: bytes, filename: str) -> None:
             assert problem.message.strip()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front_matter=front_matters, body=st.text(max_size=200))
 def test_any_yaml_front_matter_publishes_or_names_what_is_wrong(front_matter: dict[str, object], body: str) -> None:
     text = yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False)
     _assert_published_or_named(markdown(text, body), "incoming/story.md")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(fields=front_matters, body=st.one_of(st.text(max_size=200), values))
 def test_any_json_article_publishes_or_names_what_is_wrong(fields: dict[str, object], body: object) -> None:
     _assert_published_or_named(json.dumps({**fields, "body": body}).encode(), "incoming/story.json")
@@ -184,13 +184,13 @@ yaml_tokens = st.sampled_from(
 ) | st.text(alphabet=string.printable + "тенгеё", max_size=5)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(tokens=st.lists(yaml_tokens, max_size=40))
 def test_any_front_matter_text_publishes_or_names_what_is_wrong(tokens: list[str]) -> None:
     _assert_published_or_named(markdown("title: Rates\n" + "".join(tokens)), "incoming/story.md")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=st.binary(max_size=300))
 def test_any_bytes_publish_or_name_what_is_wrong(data: bytes) -> None:
     _assert_published_or_named(data, "incoming/story.md")
