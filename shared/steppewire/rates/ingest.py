@@ -156,10 +156,15 @@ def sheet_date_problem(sheet: RateSheet, requested: date) -> str | None:
     return None
 
 
+def unusable(result: FeedResult, problem: str) -> FeedResult:
+    """The source's answer turned into a failure: it answered, but not with a sheet the run may use."""
+    return replace(result, sheet=None, error=f"unusable answer: {problem}")
+
+
 def for_requested_day(result: FeedResult, requested: date) -> FeedResult:
     """The feed's answer, or a failure naming the date when its sheet is not for the requested day."""
     problem = sheet_date_problem(result.sheet, requested) if result.sheet else None
-    return replace(result, sheet=None, error=f"unusable answer: {problem}") if problem else result
+    return unusable(result, problem) if problem else result
 
 
 def cross_outlier_problem(sheets: Mapping[str, RateSheet]) -> str | None:
@@ -265,7 +270,7 @@ class RatesIngestion:
         if cross := sources.get(FALLBACK_SOURCE):
             usable = {name: result.sheet for name, result in sources.items() if result.sheet is not None}
             if problem := cross_outlier_problem(usable):
-                sources = {**sources, FALLBACK_SOURCE: replace(cross, sheet=None, error=f"unusable answer: {problem}")}
+                sources = {**sources, FALLBACK_SOURCE: unusable(cross, problem)}
         shown = self._repo.ticker()
         with ThreadPoolExecutor(max_workers=len(TICKER_CURRENCIES)) as pool:
             futures = {
