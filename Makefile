@@ -42,7 +42,9 @@ run: $(VENV)/.synced $(AWS)
 	$(PY) -m steppewire_local run $(ARGS)
 
 ## make test: lint, types, template checks (cfn-lint, sam validate, checkov), sam build, unit and integration tests
-test: lint typecheck template-check checkov build
+# The static checks and the build are single-threaded: they run two at a time (output kept per check).
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck template-check checkov build
 	$(PY) -m pytest
 
 lint: $(VENV)/.synced
