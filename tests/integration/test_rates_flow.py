@@ -19,6 +19,7 @@ import boto3
 import pytest
 
 from steppewire.newsroom import NEWSROOM_TIMEZONE
+from steppewire.rates.feeds import FeedUnavailable, HttpGetter
 from steppewire.rates.sources import SOURCES
 from steppewire_local import LocalStack
 
@@ -194,6 +195,14 @@ def test_a_trickling_cut_or_huge_answer_costs_its_source_only(
     assert "too big for a rate sheet" in errors["CBU"]
     sources = {cur: item["source"] for cur, item in ticker(stack).items()}
     assert sources == {"KGS": "NBKR", "KZT": "CBR", "TJS": "CBR", "UZS": "CBR", "TMT": "CBT"}
+
+
+def test_a_fetch_ends_at_the_run_deadline_whatever_its_own_budget(banks: tuple[FakeBanks, dict[str, str]]) -> None:
+    fake, urls = banks
+    fake.behaviour["nbk"] = "trickle"  # would complete after about two seconds
+    getter = HttpGetter(timeout_seconds=20, attempts=3, deadline=time.monotonic() + 0.3)
+    with pytest.raises(FeedUnavailable, match="no complete answer before the deadline"):
+        getter(urls["RatesNbkUrl"].replace("%Y-%m-%d", FILE_DATE))
 
 
 def test_every_source_down_keeps_the_last_rate_flagged_stale(
