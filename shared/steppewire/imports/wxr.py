@@ -10,6 +10,7 @@ export is refused before anything is imported, and counts the items so that prog
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,15 +22,10 @@ from defusedxml import DefusedXmlException
 
 __all__ = ["Author", "Channel", "ExportBroken", "ExportReader", "ExportSummary", "Term", "WxrItem", "scan"]
 
-# Namespace paths (scheme and version left out) -> the short names used below.
-_NAMESPACES = {
-    "wordpress.org/export/": "wp",
-    "purl.org/rss/1.0/modules/content/": "content",
-    "purl.org/dc/elements/": "dc",
-    "wordpress.org/export/1.2/excerpt/": "excerpt",
-    "wordpress.org/export/1.1/excerpt/": "excerpt",
-    "wordpress.org/export/1.0/excerpt/": "excerpt",
-}
+# Namespaces by their path, whatever the scheme and WXR version: `wordpress.org/export/1.2/` is `wp`,
+# `wordpress.org/export/1.2/excerpt/` is `excerpt`.
+_WORDPRESS = re.compile(r"wordpress\.org/export/\d+\.\d+/(?P<excerpt>excerpt/)?")
+_OTHER_NAMESPACES = {"purl.org/rss/1.0/modules/content/": "content", "purl.org/dc/elements/1.1/": "dc"}
 
 
 class ExportBroken(ValueError):
@@ -105,10 +101,10 @@ def _short(tag: str) -> str:
         return tag
     uri, _, local = tag[1:].partition("}")
     path = uri.split("://", 1)[-1]
-    for known, short in sorted(_NAMESPACES.items(), key=lambda pair: -len(pair[0])):
-        if path.startswith(known):
-            return f"{short}:{local}"
-    return tag
+    if wordpress := _WORDPRESS.fullmatch(path):
+        return f"{'excerpt' if wordpress['excerpt'] else 'wp'}:{local}"
+    short = _OTHER_NAMESPACES.get(path)
+    return f"{short}:{local}" if short else tag
 
 
 def _text(element: Element | None) -> str:
