@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, Literal, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from slugify import slugify
 
 from steppewire.articles.sanitize import TextBlock, plain_text, sanitize_html, shorten, text_blocks
 from steppewire.articles.shortcodes import expand_shortcodes
+from steppewire.articles.wordpress import wordpress_html
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "Article",
     "ArticleRejected",
     "Problem",
+    "article_from_wordpress",
     "make_slug",
     "parse_article",
 ]
@@ -57,7 +60,7 @@ Lang = Literal["en", "ru"]
 T = TypeVar("T")
 
 _LANGUAGES: dict[str, Lang] = {"en": "en", "ru": "ru"}
-_FIELDS = ("title", "date", "slug", "lang", "author", "category", "tags", "country", "summary", "image")
+_FIELDS = ("title", "date", "slug", "lang", "author", "category", "tags", "country", "summary", "image", "image_alt")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_EXAMPLE = "2025-03-07 or 2025-03-07T14:30:00+05:00"
@@ -130,10 +133,14 @@ class Article:
     country: str | None
     summary: str | None  # plain text
     image: str | None  # an http(s) URL
+    image_alt: str | None  # plain text: what the image shows, for readers who cannot see it
     body_html: str  # sanitized HTML
     excerpt: str  # plain text, at most EXCERPT_CHARS
     text: str  # plain text of the body, one block per line
     warnings: tuple[str, ...]
+    translation_group: str | None = None
+    hidden_reason: str | None = None
+    legacy_paths: tuple[str, ...] = ()
 
 
 def parse_article(data: bytes, filename: str) -> Article:
@@ -143,7 +150,13 @@ def parse_article(data: bytes, filename: str) -> Article:
         fields, body = _read_json(text)
     else:
         fields, body = _read_front_matter(text)
-    return _build(fields, body)
+    return _build(fields, body, _render_markdown)
+
+
+def article_from_wordpress(fields: Mapping[str, object], content: str) -> Article:
+    """A WordPress post: its fields named and checked as an editor's front matter is, its body the HTML
+    WordPress stores (`content:encoded`) rather than Markdown. Raises `ArticleRejected` likewise."""
+    return _build(fields, content, wordpress_html)
 
 
 def make_slug(title: str) -> str:
@@ -314,7 +327,7 @@ class _Body:
     blocks: tuple[TextBlock, ...]
 
 
-def _build(fields: Mapping[Any, object], body: object) -> Article:
+def _build(fields: Mapping[Any, object], body: object, render: Callable[[str], str]) -> Article:
     problems: list[Problem] = []
     title = _check(problems, fields, "title", _title, required=True)
     published_at = _check(problems, fields, "date", _published_at, required=True)
@@ -326,7 +339,8 @@ def _build(fields: Mapping[Any, object], body: object) -> Article:
     country = _check(problems, fields, "country", _optional_text)
     summary = _check(problems, fields, "summary", _optional_text)
     image = _check(problems, fields, "image", _image)
-    rendered = _check(problems, {"body": body}, "body", _body, required=True)
+    image_alt = _check(problems, fields, "image_alt", _optional_text)
+    rendered = _check(problems, {"body": body}, "body", partial(_body, render=render), required=True)
     if _blank(fields.get("slug")) and title is not None:
         slug = make_slug(title)
         if not slug:
@@ -348,6 +362,7 @@ def _build(fields: Mapping[Any, object], body: object) -> Article:
         country=country,
         summary=summary,
         image=image,
+        image_alt=image_alt if image else None,
         body_html=rendered.html,
         # Captions and headings make poor teasers: paragraphs first, any text if the body has none.
         excerpt=shorten(summary or " ".join(paragraphs or [block.text for block in rendered.blocks]), EXCERPT_CHARS),
@@ -482,8 +497,12 @@ def _optional_text(value: object, field: str) -> str | None:
     return _plain(_text(value, field)) or None
 
 
-def _body(value: object, field: str) -> _Body:
-    html = sanitize_html(_MARKDOWN.render(expand_shortcodes(_text(value, field))))
+def _render_markdown(source: str) -> str:
+    return _MARKDOWN.render(expand_shortcodes(source))
+
+
+def _body(value: object, field: str, *, render: Callable[[str], str]) -> _Body:
+    html = sanitize_html(render(_text(value, field)))
     blocks = tuple(text_blocks(html))
     if not blocks and "<img" not in html:
         raise _Invalid(f"{field} has nothing left to show once shortcodes and unsafe markup are removed")

@@ -44,6 +44,7 @@ class ArticleView(ArticleCard):
     summary: str | None
     author: str | None
     image: str | None
+    image_alt: str | None = Field(description="What the image shows, for readers who cannot see it")
     body_html: str = Field(description="Sanitized HTML")
     revision: int
     created_at: str

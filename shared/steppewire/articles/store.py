@@ -65,6 +65,7 @@ class StoredArticle:
     country: str | None
     summary: str | None
     image: str | None
+    image_alt: str | None
     body_html: str
     excerpt: str
     text: str
@@ -91,6 +92,7 @@ class StoredArticle:
             country=article.country,
             summary=article.summary,
             image=article.image,
+            image_alt=article.image_alt,
             body_html=article.body_html,
             excerpt=article.excerpt,
             text=article.text,

@@ -66,6 +66,7 @@ class WxrItem:
     excerpt: str
     post_date: str  # site-local "YYYY-MM-DD HH:MM:SS"
     post_date_gmt: str  # "0000-00-00 00:00:00" for drafts
+    post_modified_gmt: str  # when the post last changed (empty in old exports)
     post_name: str  # percent-encoded for non-Latin slugs; empty for drafts
     password: str
     terms: tuple[Term, ...]
@@ -86,6 +87,9 @@ class Channel:
     # Taxonomy terms of the channel (`wp:term`), e.g. Polylang's post_translations groups: (taxonomy, slug)
     # -> description, where Polylang keeps its serialized {language: post id} map.
     term_descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Term ids of categories (`wp:category`, or a `wp:term` of taxonomy category) -> their names: Yoast's
+    # primary category names its term by id.
+    category_names: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def _item(element: Element) -> WxrItem:
         excerpt=_child_text(element, "excerpt:encoded", strip=False),
         post_date=_child_text(element, "wp:post_date"),
         post_date_gmt=_child_text(element, "wp:post_date_gmt"),
+        post_modified_gmt=_child_text(element, "wp:post_modified_gmt"),
         post_name=_child_text(element, "wp:post_name"),
         password=_child_text(element, "wp:post_password"),
         terms=terms,
@@ -156,13 +161,22 @@ def _channel_fact(channel: Channel, element: Element) -> None:
     if name == "wp:author":
         login = _child_text(element, "wp:author_login")
         channel.authors[login] = Author(login, _child_text(element, "wp:author_display_name") or login)
+    elif name == "wp:category":
+        _name_category(channel, _child_text(element, "wp:term_id"), _child_text(element, "wp:cat_name"))
     elif name == "wp:term":
         key = (_child_text(element, "wp:term_taxonomy"), _child_text(element, "wp:term_slug"))
         channel.term_descriptions[key] = _child_text(element, "wp:term_description")
+        if key[0] == "category":
+            _name_category(channel, _child_text(element, "wp:term_id"), _child_text(element, "wp:term_name"))
     elif name in ("title", "link", "language"):
         setattr(channel, name, _text(element).strip())
     elif name in ("wp:wxr_version", "wp:base_site_url"):
         setattr(channel, name.removeprefix("wp:"), _text(element).strip())
+
+
+def _name_category(channel: Channel, term_id: str, name: str) -> None:
+    if term_id.isdigit() and name:
+        channel.category_names[int(term_id)] = name
 
 
 class ExportReader:
