@@ -59,6 +59,19 @@ class PublishSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ImportSettings:
+    articles_table_name: str
+    import_queue_url: str  # the coordinator's own queue, to carry a long import on
+    import_post_queue_url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportWorkerSettings:
+    articles_table_name: str
+    bulk_index_queue_url: str  # imported posts are indexed apart from editors' uploads
+
+
+@dataclasses.dataclass(frozen=True)
 class ArticlesApiSettings:
     articles_table_name: str
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from steppewire.aws import dynamodb_client, reset_clients, s3_client, sqs_client
 from steppewire.settings import (
     ArticlesApiSettings,
+    ImportSettings,
+    ImportWorkerSettings,
     IndexerSettings,
     PublishSettings,
     RatesSettings,
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
     from steppewire.articles.publishing import Publisher
     from steppewire.articles.store import DynamoArticleStore
+    from steppewire.imports.service import Coordinator, ItemImporter
     from steppewire.rates.repository import DynamoRatesRepository
     from steppewire.search.engine import SearchEngine
     from steppewire.search.index_store import DynamoIndexTable
@@ -76,6 +79,44 @@ def publisher() -> Publisher:
 
 
 @cache
+def import_coordinator() -> Coordinator:
+    from steppewire.articles.aws_adapters import S3ObjectStorage
+    from steppewire.imports.aws_adapters import S3ExportFiles, SqsPostQueue, SqsRunQueue
+    from steppewire.imports.run_store import DynamoImportRuns
+    from steppewire.imports.service import Coordinator
+
+    settings = load_settings(ImportSettings)
+    return Coordinator(
+        runs=DynamoImportRuns(dynamodb_client(), settings.articles_table_name),
+        files=S3ExportFiles(s3_client()),
+        posts=SqsPostQueue(sqs_client(), settings.import_post_queue_url),
+        again=SqsRunQueue(sqs_client(), settings.import_queue_url),
+        reports=S3ObjectStorage(s3_client()),
+        clock=utc_now,
+    )
+
+
+@cache
+def item_importer() -> ItemImporter:
+    from steppewire.articles.aws_adapters import S3ObjectStorage, SqsIndexFeed
+    from steppewire.articles.publishing import Publisher
+    from steppewire.articles.store import DynamoArticleStore
+    from steppewire.imports.run_store import DynamoImportRuns
+    from steppewire.imports.service import ItemImporter
+
+    settings = load_settings(ImportWorkerSettings)
+    reports = S3ObjectStorage(s3_client())
+    publishing = Publisher(
+        store=DynamoArticleStore(dynamodb_client(), settings.articles_table_name),
+        storage=reports,
+        index=SqsIndexFeed(sqs_client(), settings.bulk_index_queue_url),
+        clock=utc_now,
+    )
+    runs = DynamoImportRuns(dynamodb_client(), settings.articles_table_name)
+    return ItemImporter(publishing, runs, reports, utc_now)
+
+
+@cache
 def idempotency_store() -> DynamoDBPersistenceLayer:
     """Built from the shared client at first use (Powertools would otherwise make a boto3 client of its own)."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -106,6 +147,16 @@ def index_writer() -> IndexWriter:
 
 def forget_warm_state() -> None:
     """Drop every cached setting, client and service, as a new container would start."""
-    for builder in (load_settings, rates_repository, article_reader, search_engine, publisher, idempotency_store):
+    builders = (
+        load_settings,
+        rates_repository,
+        article_reader,
+        search_engine,
+        publisher,
+        import_coordinator,
+        item_importer,
+        idempotency_store,
+    )
+    for builder in builders:
         builder.cache_clear()
     reset_clients()

@@ -498,7 +498,8 @@ def _optional_text(value: object, field: str) -> str | None:
 
 
 def _render_markdown(source: str) -> str:
-    return _MARKDOWN.render(expand_shortcodes(source))
+    html: str = _MARKDOWN.render(expand_shortcodes(source))
+    return html
 
 
 def _body(value: object, field: str, *, render: Callable[[str], str]) -> _Body:

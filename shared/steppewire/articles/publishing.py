@@ -21,7 +21,14 @@ from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
-from steppewire.articles.document import MAX_ARTICLE_BYTES, Article, ArticleRejected, Problem, parse_article
+from steppewire.articles.document import (
+    MAX_ARTICLE_BYTES,
+    MAX_SLUG_CHARS,
+    Article,
+    ArticleRejected,
+    Problem,
+    parse_article,
+)
 from steppewire.articles.store import ArticleStore, OutOfOrder, SlugTaken, SourceState, StoredArticle, timestamp
 
 INCOMING_PREFIX = "incoming/"
@@ -29,6 +36,7 @@ REPORTS_PREFIX = "reports/"
 MAX_TAGS = 20  # keeps a publish within one DynamoDB transaction (cards per tag, old and new)
 MAX_STORED_CHARS = 300_000  # rendered HTML plus plain text must fit a 400 KB DynamoDB item
 MAX_KEY_BYTES = 1024  # S3's limit on an object key, in UTF-8 bytes
+MAX_SLUG_SUFFIX = 50  # an imported post whose slug is taken tries slug-2 ... slug-50
 _HASHED_TAIL = re.compile(r"~[0-9a-f]{64}\Z")
 
 _log = logging.getLogger(__name__)
@@ -40,6 +48,23 @@ class Status(StrEnum):
     UNPUBLISHED = "unpublished"
     REJECTED = "rejected"
     FAILED = "failed"  # the file could not be read because of a fault of ours (alarmed), not the editor's
+
+
+class SourceResult(StrEnum):
+    """What applying one source (an imported post) did."""
+
+    IMPORTED = "imported"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    result: SourceResult
+    slug: str | None = None
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +179,14 @@ def _storage_limits(article: Article) -> list[Problem]:
     return problems
 
 
+def _our_fault(fault: Exception) -> Problem:
+    return Problem(
+        "file",
+        f"Steppe Wire could not read this file because of a fault of its own ({type(fault).__name__}); "
+        "the developers are alerted. Nothing was published; upload the file again once they say it is fixed.",
+    )
+
+
 class Publisher:
     def __init__(
         self, store: ArticleStore, storage: ObjectStorage, index: IndexFeed, clock: Callable[[], datetime]
@@ -235,15 +268,7 @@ class Publisher:
         # Without an explicit slug an update keeps the published one: a retitled story keeps its URL.
         slug = previous.slug if previous is not None and article.slug_from_title else article.slug
         try:
-            stored = self._store.save(
-                article,
-                slug=slug,
-                source_key=event.key,
-                order=event.order,
-                content_sha256=sha,
-                previous=previous,
-                now=self._clock(),
-            )
+            stored = self._store_and_announce(article, slug, event.key, event.order, sha, previous)
         except SlugTaken as taken:
             problem = Problem(
                 "slug",
@@ -253,10 +278,63 @@ class Publisher:
             return self._rejected(event, [problem], state)
         except OutOfOrder:
             return None
+        return self._published_report(event, stored, article.warnings)
+
+    def _store_and_announce(
+        self, article: Article, slug: str, source_key: str, order: str, sha: str, previous: StoredArticle | None
+    ) -> StoredArticle:
+        stored = self._store.save(
+            article,
+            slug=slug,
+            source_key=source_key,
+            order=order,
+            content_sha256=sha,
+            previous=previous,
+            now=self._clock(),
+        )
         if previous is not None and previous.slug != stored.slug:
             self._index.announce("delete", previous.slug, previous.revision)
         self._index.announce("upsert", stored.slug, stored.revision)
-        return self._published_report(event, stored, article.warnings)
+        return stored
+
+    def publish_source(
+        self, source_key: str, *, order: str, content_sha256: str, build: Callable[[], Article]
+    ) -> SourceOutcome:
+        """Apply one article that comes from elsewhere than an upload (an imported post), through the same
+        checks, storage and index messages. The same content again changes nothing; an older `order` than
+        the one applied changes nothing; a slug another source holds gets the first free `-2`, `-3`, ..."""
+        state = self._store.source_state(source_key)
+        previous = self._store.article(state.slug) if state is not None and state.slug else None
+        if state is not None and state.content_sha256 == content_sha256 and previous is not None:
+            self._index.announce("upsert", previous.slug, previous.revision)  # harmless if already indexed
+            return SourceOutcome(SourceResult.UNCHANGED, previous.slug)
+        if state is not None and state.order >= order:
+            return SourceOutcome(SourceResult.UNCHANGED, state.slug, notes=("a newer version was applied already",))
+        try:
+            article = build()
+            if problems := _storage_limits(article):
+                raise ArticleRejected(problems)
+        except ArticleRejected as rejection:
+            return SourceOutcome(SourceResult.REJECTED, problems=tuple(rejection.problems))
+        except Exception as fault:  # noqa: BLE001  # a pure function of the content: a retry fails alike
+            _log.exception("reading %s failed", source_key)
+            return SourceOutcome(SourceResult.REJECTED, problems=(_our_fault(fault),))
+        owner = ""
+        wanted = previous.slug if previous is not None else article.slug
+        for attempt in range(1, MAX_SLUG_SUFFIX + 1):
+            slug = wanted if attempt == 1 else f"{wanted[: MAX_SLUG_CHARS - 3]}-{attempt}"
+            try:
+                stored = self._store_and_announce(article, slug, source_key, order, content_sha256, previous)
+            except SlugTaken as taken:
+                owner = taken.owner
+                continue
+            except OutOfOrder:
+                return SourceOutcome(SourceResult.UNCHANGED, notes=("a newer version was applied meanwhile",))
+            notes = () if slug == wanted else (f"the slug '{wanted}' is used by {owner}; this post is '{slug}'",)
+            result = SourceResult.IMPORTED if stored.revision == 1 else SourceResult.UPDATED
+            return SourceOutcome(result, stored.slug, notes=notes)
+        taken_problem = Problem("slug", f"'{wanted}' and its suffixes up to -{MAX_SLUG_SUFFIX} are all taken")
+        return SourceOutcome(SourceResult.REJECTED, problems=(taken_problem,))
 
     def _rejected(self, event: ObjectEvent, problems: Sequence[Problem], state: SourceState | None) -> Report:
         notes = []
@@ -265,12 +343,7 @@ class Publisher:
         return Report(Status.REJECTED, self._source(event), errors=problems, notes=notes)
 
     def _failed(self, event: ObjectEvent, fault: Exception, state: SourceState | None) -> Report:
-        problem = Problem(
-            "file",
-            f"Steppe Wire could not read this file because of a fault of its own ({type(fault).__name__}); "
-            "the developers are alerted. Nothing was published; upload the file again once they say it is fixed.",
-        )
-        return replace(self._rejected(event, [problem], state), status=Status.FAILED)
+        return replace(self._rejected(event, [_our_fault(fault)], state), status=Status.FAILED)
 
     def _unpublish(self, event: ObjectEvent) -> Report | None:
         state = self._store.source_state(event.key)

@@ -58,7 +58,9 @@ class ExportContext:
 
     def see(self, item: WxrItem) -> None:
         if item.post_type == "attachment" and item.post_id is not None and item.attachment_url:
-            self.attachments[item.post_id] = Attachment(item.attachment_url, item.meta.get("_wp_attachment_image_alt", ""))
+            self.attachments[item.post_id] = Attachment(
+                item.attachment_url, item.meta.get("_wp_attachment_image_alt", "")
+            )
 
     def groups(self) -> dict[int, str]:
         """Post id -> its Polylang translation group, from the channel's `post_translations` terms."""
@@ -95,7 +97,7 @@ class ImportedPost:
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> ImportedPost:
-        return cls(**value | {"legacy_paths": tuple(value["legacy_paths"]), "notes": tuple(value["notes"])})
+        return cls(**dict(value) | {"legacy_paths": tuple(value["legacy_paths"]), "notes": tuple(value["notes"])})
 
     @property
     def content_sha256(self) -> str:
