@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/local:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench invoke reindex deploy clean
+.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench invoke import reindex deploy clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -83,6 +83,11 @@ bench: $(VENV)/.synced
 ## (VAR=value make invoke … overrides a variable the function declares, with a note)
 invoke: $(VENV)/.synced
 	$(PY) -m steppewire_local invoke $(FUNCTION) $(EVENT)
+
+## make import WXR=<export.xml or .xml.gz>: import a WordPress export into the running stack, with progress
+import: $(VENV)/.synced
+	@test -n "$(WXR)" || { echo "usage: make import WXR=path/to/export.xml" >&2; exit 2; }
+	$(PY) -m steppewire_local import "$(WXR)"
 
 ## make reindex: rebuild the search index of the running stack from its articles table
 reindex: $(VENV)/.synced

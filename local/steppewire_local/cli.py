@@ -91,10 +91,21 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] =
     invoke_parser.add_argument("function_id", metavar="FUNCTION_LOGICAL_ID")
     invoke_parser.add_argument("event_file", metavar="EVENT_FILE", help="JSON event file, or - for stdin")
     invoke_parser.add_argument("--state-dir", type=Path, default=RunOptions.state_dir)
+    import_parser = commands.add_parser(
+        "import", help="import a WordPress export into the running stack, showing its progress"
+    )
+    import_parser.add_argument("export", type=Path, metavar="EXPORT", help="a WordPress export, .xml or .xml.gz")
+    import_parser.add_argument("--state-dir", type=Path, default=RunOptions.state_dir)
     args = parser.parse_args(argv)
 
     if args.command == "invoke":
         return invoke(args.function_id, args.event_file, args.state_dir)
+    if args.command == "import":
+        from .importing import import_export
+
+        _configure_logging(logging.WARNING)
+        state = running_stack(args.state_dir)
+        return 2 if state is None else import_export(args.export, state["resources"]["ArticlesBucket"]["physical_id"])
     try:
         parameters = parse_parameter_overrides(args.parameter_overrides)
     except ValueError as exc:
@@ -288,21 +299,30 @@ def summary(
 
 
 # ---------------------------------------------------------------------------- invoke
-def invoke(function_id: str, event_file: str, state_dir: Path) -> int:
-    _configure_logging(logging.WARNING)
+def running_stack(state_dir: Path) -> dict[str, Any] | None:
+    """The running stack's state (its AWS endpoint now used by this process's boto3 clients), or None
+    after saying on stderr why there is none."""
     state_file = state_dir / STATE_FILE
     try:
-        state = json.loads(state_file.read_text(encoding="utf-8"))
+        state: dict[str, Any] = json.loads(state_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         print(
-            f"error: no local stack is running ({state_file} not found); "
-            "start one with: python -m steppewire_local run",
+            f"error: no local stack is running ({state_file} not found); start one with: make run",
             file=sys.stderr,
         )
-        return 2
+        return None
     endpoint: str = state["aws_endpoint"]
     if not _reachable(endpoint):
         print(f"error: the local stack's AWS endpoint {endpoint} does not answer; is `run` still up?", file=sys.stderr)
+        return None
+    use_local_aws(endpoint, state["region"])
+    return state
+
+
+def invoke(function_id: str, event_file: str, state_dir: Path) -> int:
+    _configure_logging(logging.WARNING)
+    state = running_stack(state_dir)
+    if state is None:
         return 2
     functions: dict[str, Any] = state["functions"]
     if function_id not in functions:
@@ -321,7 +341,6 @@ def invoke(function_id: str, event_file: str, state_dir: Path) -> int:
     spec, notes = with_caller_overrides(function_id, specs, os.environ)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    use_local_aws(endpoint, state["region"])
     runner = WorkerRunner()  # a fresh worker, as in `run`: Timeout enforced, its logs on stderr
     try:
         invocation = runner.invoke(spec, event)

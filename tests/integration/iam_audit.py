@@ -135,7 +135,7 @@ def needed(service: str, operation: str, params: Mapping[str, Any], region: str,
         return uses
     if service == "s3" and operation == "PutObject":
         return [Use("s3:PutObject", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
-    if service == "sqs" and operation == "SendMessage":
+    if service == "sqs" and operation in ("SendMessage", "SendMessageBatch"):  # a batch needs sqs:SendMessage
         *_, account, name = params["QueueUrl"].rstrip("/").split("/")
         return [Use("sqs:SendMessage", f"arn:aws:sqs:{region}:{account}:{name}")]
     return [Use(f"{service}:{operation}", "(a call iam_audit.needed does not map yet)")]

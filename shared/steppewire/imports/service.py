@@ -35,7 +35,6 @@ from steppewire.imports.wxr import ExportBroken, ExportReader
 __all__ = ["Coordinator", "ItemImporter", "import_report"]
 
 
-
 @dataclass(frozen=True)
 class Pacing:
     """How a coordinator spends an invocation: a checkpoint every `checkpoint_items` items, and the
@@ -43,6 +42,7 @@ class Pacing:
 
     checkpoint_items: int = 100
     safety_seconds: float = 60.0  # one more checkpoint's worth of items, and the hand-over, fit in it
+
 
 MAX_MESSAGE_BYTES: Final = 250_000  # SQS takes 256 KiB a message (and a batch), attributes included
 _GZIP_MAGIC: Final = b"\x1f\x8b"
@@ -194,7 +194,7 @@ class Coordinator:
                     if advanced is None:
                         return
                     run, start, messages, skipped = advanced, index + 1, [], 0
-                    if remaining_seconds() < self._pacing.safety_seconds:
+                    if start < run.total and remaining_seconds() < self._pacing.safety_seconds:
                         self._again.carry_on(run.run_id)
                         return
         if start < run.total:
