@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
@@ -99,6 +100,7 @@ class ExportSummary:
     by_type_and_status: Counter[tuple[str, str]]
 
 
+@lru_cache(maxsize=1024)  # a few dozen distinct tags, millions of elements; bounded for hostile files
 def _short(tag: str) -> str:
     """`{http://wordpress.org/export/1.2/}post_id` -> `wp:post_id`; an unknown namespace keeps its URI."""
     if not tag.startswith("{"):
@@ -125,34 +127,41 @@ def _child_text(element: Element, name: str, *, strip: bool = True) -> str:
 
 
 def _item(element: Element) -> WxrItem:
-    post_id = _child_text(element, "wp:post_id")
+    fields: dict[str, str] = {}  # the first of each child, as WordPress writes one
     meta = {}
-    for postmeta in (child for child in element if _short(child.tag) == "wp:postmeta"):
-        key = _child_text(postmeta, "wp:meta_key")
-        if key:
-            meta[key] = _text(_child(postmeta, "wp:meta_value"))
-    terms = tuple(
-        Term(child.get("domain", ""), child.get("nicename", ""), (child.text or "").strip())
-        for child in element
-        if _short(child.tag) == "category"
-    )
+    terms = []
+    for child in element:
+        name = _short(child.tag)
+        if name == "wp:postmeta":
+            key = _child_text(child, "wp:meta_key")
+            if key:
+                meta[key] = _text(_child(child, "wp:meta_value"))
+        elif name == "category":
+            terms.append(Term(child.get("domain", ""), child.get("nicename", ""), (child.text or "").strip()))
+        else:
+            fields.setdefault(name, child.text or "")
+
+    def text(name: str) -> str:
+        return fields.get(name, "").strip()
+
+    post_id = text("wp:post_id")
     return WxrItem(
         post_id=int(post_id) if post_id.isdigit() else None,
-        post_type=_child_text(element, "wp:post_type"),
-        status=_child_text(element, "wp:status"),
-        title=_child_text(element, "title"),
-        link=_child_text(element, "link"),
-        creator=_child_text(element, "dc:creator"),
-        content=_child_text(element, "content:encoded", strip=False),
-        excerpt=_child_text(element, "excerpt:encoded", strip=False),
-        post_date=_child_text(element, "wp:post_date"),
-        post_date_gmt=_child_text(element, "wp:post_date_gmt"),
-        post_modified_gmt=_child_text(element, "wp:post_modified_gmt"),
-        post_name=_child_text(element, "wp:post_name"),
-        password=_child_text(element, "wp:post_password"),
-        terms=terms,
+        post_type=text("wp:post_type"),
+        status=text("wp:status"),
+        title=text("title"),
+        link=text("link"),
+        creator=text("dc:creator"),
+        content=fields.get("content:encoded", ""),
+        excerpt=fields.get("excerpt:encoded", ""),
+        post_date=text("wp:post_date"),
+        post_date_gmt=text("wp:post_date_gmt"),
+        post_modified_gmt=text("wp:post_modified_gmt"),
+        post_name=text("wp:post_name"),
+        password=text("wp:post_password"),
+        terms=tuple(terms),
         meta=meta,
-        attachment_url=_child_text(element, "wp:attachment_url"),
+        attachment_url=text("wp:attachment_url"),
     )
 
 
