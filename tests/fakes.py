@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from steppewire.articles.document import Article
-from steppewire.articles.store import OutOfOrder, SlugTaken, SourceState, StoredArticle
+from steppewire.articles.store import OutOfOrder, SlugTaken, SourceState, StoredArticle, Translation, legacy_path
 from steppewire.rates.ticker import DailyRate, TickerEntry
 
 # What a stored article has that the search tests do not care about.
@@ -73,6 +73,13 @@ class InMemoryArticleStore:
     def article(self, slug: str) -> StoredArticle | None:
         return self.articles.get(slug)
 
+    def public_article(self, slug: str) -> StoredArticle | None:
+        stored = self.articles.get(slug)
+        return stored if stored is not None and stored.public else None
+
+    def _visible(self, before: str) -> list[StoredArticle]:
+        return [stored for stored in self.articles.values() if stored.public and stored.published_at <= before]
+
     def _check_order(self, source_key: str, order: str) -> None:
         state = self.sources.get(source_key)
         if state is not None and state.order >= order:
@@ -112,6 +119,18 @@ class InMemoryArticleStore:
         self, facets: Sequence[str], *, before: str, limit: int, start_after: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         raise NotImplementedError("the publisher never lists")
+
+    def translations(self, group: str, *, before: str) -> list[Translation]:
+        return [
+            Translation(stored.slug, stored.lang)
+            for stored in sorted(self._visible(before), key=lambda stored: stored.slug)
+            if stored.translation_group is not None and stored.translation_group.casefold() == group.casefold()
+        ]
+
+    def redirect(self, address: str, *, before: str) -> str | None:
+        path = legacy_path(address)
+        targets = [stored for stored in self._visible(before) if path is not None and path in stored.legacy_paths]
+        return min(targets, key=lambda stored: (stored.published_at, stored.slug)).slug if targets else None
 
 
 class InMemoryBucket:

@@ -142,7 +142,8 @@ def index_writer() -> IndexWriter:
     settings = load_settings(IndexerSettings)
     table = DynamoIndexTable(dynamodb_client(), settings.search_table_name)
     articles = DynamoArticleStore(dynamodb_client(), settings.articles_table_name)
-    return IndexWriter(Indexer.for_store(table, articles), table, articles)
+    # A hidden article (a draft, a private post) reads as absent, so it is never indexed, or is dropped.
+    return IndexWriter(Indexer(table, articles.public_article), table, articles)
 
 
 def forget_warm_state() -> None:

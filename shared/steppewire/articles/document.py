@@ -35,6 +35,7 @@ __all__ = [
     "MAX_ARTICLE_BYTES",
     "MAX_SLUG_CHARS",
     "MAX_TITLE_CHARS",
+    "MAX_TRANSLATION_GROUP_CHARS",
     "NEWSROOM_TIMEZONE",
     "Article",
     "ArticleRejected",
@@ -54,13 +55,27 @@ LATEST_PUBLICATION = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 # A date without a time means midnight in the newsroom, not in UTC (which would be the evening before).
 MAX_TITLE_CHARS = 300
 MAX_SLUG_CHARS = 80
+MAX_TRANSLATION_GROUP_CHARS = 200
 EXCERPT_CHARS = 280
 
 Lang = Literal["en", "ru"]
 T = TypeVar("T")
 
 _LANGUAGES: dict[str, Lang] = {"en": "en", "ru": "ru"}
-_FIELDS = ("title", "date", "slug", "lang", "author", "category", "tags", "country", "summary", "image", "image_alt")
+_FIELDS = (
+    "title",
+    "date",
+    "slug",
+    "lang",
+    "author",
+    "category",
+    "tags",
+    "country",
+    "summary",
+    "image",
+    "image_alt",
+    "translation_group",
+)
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_EXAMPLE = "2025-03-07 or 2025-03-07T14:30:00+05:00"
@@ -138,9 +153,9 @@ class Article:
     excerpt: str  # plain text, at most EXCERPT_CHARS
     text: str  # plain text of the body, one block per line
     warnings: tuple[str, ...]
-    translation_group: str | None = None
-    hidden_reason: str | None = None
-    legacy_paths: tuple[str, ...] = ()
+    translation_group: str | None = None  # the versions (en, ru) sharing it are translations of one story
+    hidden_reason: str | None = None  # e.g. "draft", "private" (imports): stored, but never public
+    legacy_paths: tuple[str, ...] = ()  # addresses on the old site that must redirect to the article
 
 
 def parse_article(data: bytes, filename: str) -> Article:
@@ -340,6 +355,7 @@ def _build(fields: Mapping[Any, object], body: object, render: Callable[[str], s
     summary = _check(problems, fields, "summary", _optional_text)
     image = _check(problems, fields, "image", _image)
     image_alt = _check(problems, fields, "image_alt", _optional_text)
+    translation_group = _check(problems, fields, "translation_group", _translation_group)
     rendered = _check(problems, {"body": body}, "body", partial(_body, render=render), required=True)
     if _blank(fields.get("slug")) and title is not None:
         slug = make_slug(title)
@@ -368,6 +384,7 @@ def _build(fields: Mapping[Any, object], body: object, render: Callable[[str], s
         excerpt=shorten(summary or " ".join(paragraphs or [block.text for block in rendered.blocks]), EXCERPT_CHARS),
         text="\n".join(block.text for block in rendered.blocks),
         warnings=tuple(_unknown_key(key, fields) for key in fields if key not in _FIELDS),
+        translation_group=translation_group,
     )
 
 
@@ -491,6 +508,18 @@ def _image(value: object, field: str) -> str:
     if not valid or any(char.isspace() for char in url):
         raise _Invalid(f"{field} must be a web address starting with http:// or https://, not '{_shown(value)}'")
     return url
+
+
+def _translation_group(value: object, field: str) -> str:
+    group = " ".join(_text(value, field).split())  # a pasted tab, line break or no-break space is just a space
+    if len(group) > MAX_TRANSLATION_GROUP_CHARS:
+        raise _Invalid(f"{field} is {len(group)} characters long; the limit is {MAX_TRANSLATION_GROUP_CHARS}")
+    if invisible := next((char for char in group if not char.isprintable()), None):
+        raise _Invalid(
+            f"{field} has an invisible character (U+{ord(invisible):04X}); "
+            "retype it as plain words or a code, like 'rate-decision-2026-11'"
+        )
+    return group
 
 
 def _optional_text(value: object, field: str) -> str | None:

@@ -1,4 +1,5 @@
-"""HTTP routes of the articles API: the newest-first listing with filters, and one article by slug."""
+"""HTTP routes of the articles API: the newest-first listing with filters, one article by slug (with its
+translations), and where an address of the old site now leads."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest, NotFound, documented
-from steppewire.articles.store import timestamp
+from steppewire.articles.store import MAX_PATH_CHARS, timestamp
 from steppewire.wiring import article_reader
 
 router = APIGatewayRouter()
@@ -40,6 +41,15 @@ class ArticlePage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
+class ArticleLink(BaseModel):
+    slug: str
+    url: str = Field(description="The article's path in this API: /articles/<slug>")
+
+
+class TranslationLink(ArticleLink):
+    lang: Literal["en", "ru"]
+
+
 class ArticleView(ArticleCard):
     summary: str | None
     author: str | None
@@ -49,6 +59,13 @@ class ArticleView(ArticleCard):
     revision: int
     created_at: str
     updated_at: str
+    translations: list[TranslationLink] = Field(
+        description="The other versions of this story (other languages) that are published; empty if none"
+    )
+
+
+def _url(slug: str) -> str:
+    return f"/articles/{slug}"
 
 
 def _encode_cursor(facets: list[str], after: str) -> str:
@@ -104,7 +121,39 @@ def list_articles(
 def get_article(
     slug: Annotated[str, Path(min_length=1, max_length=80, description="The article's slug")],
 ) -> ArticleView:
-    stored = article_reader().article(slug)
-    if stored is None or stored.published_at > timestamp(datetime.now(UTC)):
+    reader = article_reader()
+    now = timestamp(datetime.now(UTC))
+    stored = reader.public_article(slug)  # a hidden one (a draft, a private post) is as absent as a missing one
+    if stored is None or stored.published_at > now:
         raise NotFound(f"No published article '{slug}'")
-    return ArticleView(**{name: getattr(stored, name) for name in ArticleView.model_fields} | stored.card)
+    group = stored.translation_group
+    versions = reader.translations(group, before=now) if group else []
+    translations = [
+        TranslationLink(slug=version.slug, url=_url(version.slug), lang=version.lang)
+        for version in versions
+        if version.slug != stored.slug
+    ]
+    fields = {name: getattr(stored, name) for name in ArticleView.model_fields if name != "translations"}
+    return ArticleView(**fields | stored.card, translations=translations)
+
+
+@router.get(
+    "/redirects",
+    summary="Where an address of the old site now is",
+    tags=["articles"],
+    responses=documented(ArticleLink, 404),
+)
+def find_redirect(
+    path: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_PATH_CHARS,
+            description="An old permalink, as a path (/2025/03/20/old-slug/, /?p=101) or a full URL",
+        ),
+    ],
+) -> ArticleLink:
+    slug = article_reader().redirect(path, before=timestamp(datetime.now(UTC)))
+    if slug is None:
+        raise NotFound("No published article was at the old address given in 'path'")
+    return ArticleLink(slug=slug, url=_url(slug))

@@ -4,19 +4,27 @@ Table layout (string keys `pk`/`sk`; no Scan on any path):
   `ARTICLE#<slug>` / `ARTICLE`    the full article (sanitized HTML, plain text, metadata, revision)
   `SOURCE#<s3 key>` / `SOURCE`    which slug a file owns, the last applied event's order, content hash
   `LIST#<facet>` / `<published>#<slug>`   one card per listing the article appears in: `all`,
-      `lang#en`, `category#economy`, `tag#elections`, `country#kazakhstan` (facet values lower-cased)
+      `lang#en`, `category#economy`, `tag#elections`, `country#kazakhstan` (facet values lower-cased);
+      a hidden article (a draft, a private post: `hidden_reason`) has none
+  `GROUP#<translation group>` / `<slug>`   one per version of a story (group lower-cased): lang,
+      published_at and whether it is hidden
+  `REDIRECT#<legacy path>` / `<slug>`   one per old site address of an article (`legacy_path` form):
+      published_at and whether it is hidden; two imported sites may share an address (`/?p=1`)
 Access patterns: one article = GetItem; a listing, newest first = Query on one `LIST#` partition,
 descending, with `sk` <= now (scheduled articles stay hidden until their time); other filters of the
-same request are a FilterExpression on that partition. Every publish, update or unpublish is one
-TransactWriteItems, so readers never see half an article.
+same request are a FilterExpression on that partition; a story's versions = Query on its `GROUP#`
+partition; an old address = Query on its `REDIRECT#` partition. Every publish, update or unpublish is one
+TransactWriteItems of the article and all its other items, so readers never see half an article.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote, unquote_to_bytes
 
 from botocore.exceptions import ClientError
 
@@ -28,6 +36,14 @@ if TYPE_CHECKING:
     from steppewire.articles.document import Article
 
 CARD_FIELDS = ("slug", "title", "excerpt", "published_at", "lang", "category", "tags", "country")
+# A save writes the article, its source, cards (4 + MAX_TAGS), a group item and a redirect per path, and deletes
+# the old ones that changed: with 20 paths at most 93 actions, within DynamoDB's 100 per transaction.
+MAX_LEGACY_PATHS = 20
+# A legacy path is a partition key: DynamoDB's limit is 2,048 bytes, and the normal form is ASCII.
+MAX_PATH_CHARS = 2000
+_ORIGIN = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//[^/?#]*", re.IGNORECASE)
+# Old links shared on social media carry these; they never tell one article from another.
+_TRACKING = re.compile(r"utm_.*|fbclid|gclid|yclid|_ga", re.IGNORECASE)
 
 
 def timestamp(moment: datetime) -> str:
@@ -42,6 +58,36 @@ def listing_facets(article: StoredArticle) -> list[str]:
             facets.append(f"{name}#{value.casefold()}")
     facets += [f"tag#{tag.casefold()}" for tag in article.tags]
     return facets
+
+
+def legacy_path(address: str) -> str | None:
+    """The one form in which an old site address is stored and looked up: a full URL is cut to its path and
+    query; the fragment, empty segments and a trailing slash go; percent-encoding is made uniform (every
+    byte but letters, digits and `-._~` encoded, in upper case), so `/2025/03/20/old-slug/` and
+    `https://old.example/2025/03/20/old-slug` are one path; query parameters are sorted, tracking ones
+    dropped, and otherwise kept (`/?p=101`). None when nothing is left but the home page, or the result
+    is longer than MAX_PATH_CHARS: no article can live there."""
+    text = address.strip()
+    if origin := _ORIGIN.match(text):
+        text = text[origin.end() :]
+    path, _, query = text.partition("#")[0].partition("?")
+    segments = [_encoded(segment) for segment in path.split("/") if segment]
+    parameters = sorted(_parameter(part) for part in query.split("&") if part.partition("=")[0])
+    parameters = [part for part in parameters if not _TRACKING.fullmatch(part.partition("=")[0])]
+    normal = "/" + "/".join(segments) + ("?" + "&".join(parameters) if parameters else "")
+    return normal if normal != "/" and len(normal) <= MAX_PATH_CHARS else None
+
+
+def _encoded(text: str, *, plus_is_space: bool = False) -> str:
+    if plus_is_space:  # as PHP (WordPress) reads a query
+        text = text.replace("+", " ")
+    # Lone surrogates (from \ud800 in a JSON event) pass through as bytes: any text has a normal form.
+    return quote(unquote_to_bytes(text.encode("utf-8", "surrogatepass")), safe="")
+
+
+def _parameter(part: str) -> str:
+    name, _, value = part.partition("=")
+    return f"{_encoded(name, plus_is_space=True)}={_encoded(value, plus_is_space=True)}"
 
 
 @dataclass(frozen=True)
@@ -74,12 +120,19 @@ class StoredArticle:
     content_sha256: str
     created_at: str
     updated_at: str
+    translation_group: str | None = None
+    hidden_reason: str | None = None  # None: public
+    legacy_paths: tuple[str, ...] = ()  # in `legacy_path` form
 
     @classmethod
     def of(
         cls, article: Article, *, slug: str, source_key: str, sha: str, previous: StoredArticle | None, now: datetime
     ) -> StoredArticle:
-        """The next revision of `previous` (or the first one), with the checked article's content."""
+        """The next revision of `previous` (or the first one), with the checked article's content. Raises
+        ValueError for more than MAX_LEGACY_PATHS legacy paths (addresses no article can have are dropped)."""
+        paths = tuple(dict.fromkeys(path for path in map(legacy_path, article.legacy_paths) if path))
+        if len(paths) > MAX_LEGACY_PATHS:
+            raise ValueError(f"{len(paths)} legacy paths for '{slug}'; at most {MAX_LEGACY_PATHS} fit a transaction")
         updated_at = timestamp(now)
         return cls(
             slug=slug,
@@ -101,6 +154,9 @@ class StoredArticle:
             content_sha256=sha,
             created_at=previous.created_at if previous else updated_at,
             updated_at=updated_at,
+            translation_group=article.translation_group,
+            hidden_reason=article.hidden_reason,
+            legacy_paths=paths,
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -109,12 +165,25 @@ class StoredArticle:
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> StoredArticle:
         values: dict[str, Any] = {name: item.get(name) for name in _STORED_FIELDS}
-        return cls(**values | {"tags": tuple(item.get("tags") or ()), "revision": int(item["revision"])})
+        lists = {name: tuple(item.get(name) or ()) for name in ("tags", "legacy_paths")}
+        return cls(**values | lists | {"revision": int(item["revision"])})
+
+    @property
+    def public(self) -> bool:
+        return self.hidden_reason is None
 
     @property
     def card(self) -> dict[str, Any]:
         """What a listing shows of it."""
         return {name: getattr(self, name) for name in CARD_FIELDS} | {"tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """Another version of a story, public and published."""
+
+    slug: str
+    lang: str
 
 
 class SlugTaken(Exception):
@@ -131,7 +200,13 @@ class OutOfOrder(Exception):
 class ArticleStore(Protocol):
     def source_state(self, source_key: str) -> SourceState | None: ...
 
-    def article(self, slug: str) -> StoredArticle | None: ...
+    def article(self, slug: str) -> StoredArticle | None:
+        """The stored article, hidden or not."""
+        ...
+
+    def public_article(self, slug: str) -> StoredArticle | None:
+        """The article unless it is hidden (scheduled ones included)."""
+        ...
 
     def save(
         self,
@@ -158,13 +233,51 @@ class ArticleStore(Protocol):
         the sort key to continue after."""
         ...
 
+    def translations(self, group: str, *, before: str) -> list[Translation]:
+        """The versions in this translation group that are public and published at or before `before`."""
+        ...
+
+    def redirect(self, address: str, *, before: str) -> str | None:
+        """The slug of the public article, published at or before `before`, that an old site address (any
+        form `legacy_path` takes) leads to; the earliest published if two imported sites shared it."""
+        ...
+
+
+def _group_pk(group: str) -> str:
+    return f"GROUP#{group.casefold()}"
+
 
 def _cards(article: StoredArticle) -> list[dict[str, Any]]:
+    if not article.public:
+        return []  # so a hidden article is in no listing
     sort_key = f"{article.published_at}#{article.slug}"
     facets = listing_facets(article)
     # Each card carries all its facets, so a second filter is one `contains` on the chosen partition.
     card = article.card | {"facets": facets}
     return [{"pk": f"LIST#{facet}", "sk": sort_key, **card} for facet in facets]
+
+
+def _pointers(article: StoredArticle) -> list[dict[str, Any]]:
+    """Its translation group and redirect items: what readers of those need to know of it."""
+    state = {
+        "slug": article.slug,
+        "lang": article.lang,
+        "published_at": article.published_at,
+        "hidden": not article.public,
+    }
+    pks = [f"REDIRECT#{path}" for path in article.legacy_paths]
+    if article.translation_group:
+        pks.append(_group_pk(article.translation_group))
+    return [{"pk": pk, "sk": article.slug, **state} for pk in pks]
+
+
+def _derived(article: StoredArticle) -> list[dict[str, Any]]:
+    """Every item besides the article's own, written and deleted with it."""
+    return _cards(article) + _pointers(article)
+
+
+def _visible(items: Sequence[Mapping[str, Any]], before: str) -> list[Mapping[str, Any]]:
+    return [item for item in items if not item["hidden"] and item["published_at"] <= before]
 
 
 class DynamoArticleStore:
@@ -186,6 +299,10 @@ class DynamoArticleStore:
         item = self._get(f"ARTICLE#{slug}", "ARTICLE")
         return StoredArticle.from_item(item) if item else None
 
+    def public_article(self, slug: str) -> StoredArticle | None:
+        stored = self.article(slug)
+        return stored if stored is not None and stored.public else None
+
     def _source_put(self, source_key: str, order: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "Put": {
@@ -200,7 +317,7 @@ class DynamoArticleStore:
     def _deletes(self, article: StoredArticle | None) -> list[dict[str, Any]]:
         if article is None:
             return []
-        keys = [{"pk": card["pk"], "sk": card["sk"]} for card in _cards(article)]
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in _derived(article)]
         keys.append({"pk": f"ARTICLE#{article.slug}", "sk": "ARTICLE"})
         return [{"Delete": {"TableName": self._table, "Key": to_item(key)}} for key in keys]
 
@@ -245,13 +362,14 @@ class DynamoArticleStore:
             },
             self._source_put(source_key, order, {"slug": slug, "content_sha256": content_sha256}),
         ]
-        new_keys = {(card["pk"], card["sk"]) for card in _cards(stored)} | {(item["pk"], item["sk"])}
+        derived = _derived(stored)
+        new_keys = {(other["pk"], other["sk"]) for other in derived} | {(item["pk"], item["sk"])}
         actions += [
             delete
             for delete in self._deletes(previous)
             if (delete["Delete"]["Key"]["pk"]["S"], delete["Delete"]["Key"]["sk"]["S"]) not in new_keys
         ]
-        actions += [{"Put": {"TableName": self._table, "Item": to_item(card)}} for card in _cards(stored)]
+        actions += [{"Put": {"TableName": self._table, "Item": to_item(other)}} for other in derived]
         failed = self._transact(actions)
         if failed == 0:
             owner = self.article(slug)
@@ -293,6 +411,24 @@ class DynamoArticleStore:
         more = len(cards) > limit
         cards = cards[:limit]
         return cards, (str(cards[-1]["sk"]) if more and cards else None)
+
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
+        """A group's versions or an address's articles: a handful of small items, one page."""
+        page = self._client.query(
+            TableName=self._table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=to_item({":pk": pk})
+        )
+        return [from_item(item) for item in page["Items"]]
+
+    def translations(self, group: str, *, before: str) -> list[Translation]:
+        members = _visible(self._partition(_group_pk(group)), before)
+        return [Translation(str(member["slug"]), str(member["lang"])) for member in members]
+
+    def redirect(self, address: str, *, before: str) -> str | None:
+        path = legacy_path(address)
+        targets = _visible(self._partition(f"REDIRECT#{path}"), before) if path else []
+        if not targets:
+            return None
+        return str(min(targets, key=lambda target: (target["published_at"], target["slug"]))["slug"])
 
 
 _STORED_FIELDS = tuple(spec.name for spec in fields(StoredArticle))
