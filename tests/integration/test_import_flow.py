@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -80,9 +81,29 @@ def test_an_export_becomes_articles_with_a_report(stack: LocalStack) -> None:
     assert "wp:paragraph" not in russian["body_html"]
     found = stack.api_request("GET", "/search?q=markets").json()
     assert [hit["slug"] for hit in found["results"]] == ["tenge-steadies"]
-    # The draft is stored but noted as hidden.
+    # The draft is stored, noted as hidden, and nowhere public.
     assert [note["post_id"] for note in report["notes"]] == [103]
     assert "hidden" in report["notes"][0]["reasons"][0]
+    assert article(stack, "draft-border-crossing")[0] == 404
+    assert "draft-border-crossing" in {item["slug"]["S"] for item in articles_in_table(stack)}
+    assert stack.api_request("GET", "/search?q=written").json()["total"] == 0
+    listed = {card["slug"] for card in stack.api_request("GET", "/articles").json()["items"]}
+    assert listed == {"tenge-steadies", "tenge"}
+
+
+def test_translations_link_both_ways_and_old_links_redirect(stack: LocalStack) -> None:
+    import_export(stack, "site.xml", BILINGUAL)
+
+    english, russian = article(stack, "tenge-steadies")[1], article(stack, "tenge")[1]
+
+    assert english["translations"] == [{"lang": "ru", "slug": "tenge", "url": "/articles/tenge"}]
+    assert russian["translations"] == [{"lang": "en", "slug": "tenge-steadies", "url": "/articles/tenge-steadies"}]
+    for old in ("/2025/03/20/tenge-steadies/", "https://news.example.kz/2025/03/20/tenge-steadies/", "/?p=101"):
+        answer = stack.api_request("GET", f"/redirects?path={quote(old)}")
+        assert (answer.status, answer.json()) == (200, {"slug": "tenge-steadies", "url": "/articles/tenge-steadies"})
+    cyrillic = stack.api_request("GET", "/redirects?path=" + quote("/ru/2025/03/20/тенге/"))
+    assert (cyrillic.status, cyrillic.json()["slug"]) == (200, "tenge")
+    assert stack.api_request("GET", "/redirects?path=/%3Fp%3D103").status == 404  # the draft is not public
 
 
 def test_importing_the_same_export_again_changes_nothing(stack: LocalStack) -> None:
