@@ -63,6 +63,8 @@ class ImportSettings:
     articles_table_name: str
     import_queue_url: str  # the coordinator's own queue, to carry a long import on
     import_post_queue_url: str
+    import_checkpoint_items: int
+    import_safety_seconds: float
 
 
 @dataclasses.dataclass(frozen=True)

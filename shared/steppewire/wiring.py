@@ -83,7 +83,7 @@ def import_coordinator() -> Coordinator:
     from steppewire.articles.aws_adapters import S3ObjectStorage
     from steppewire.imports.aws_adapters import S3ExportFiles, SqsPostQueue, SqsRunQueue
     from steppewire.imports.run_store import DynamoImportRuns
-    from steppewire.imports.service import Coordinator
+    from steppewire.imports.service import Coordinator, Pacing
 
     settings = load_settings(ImportSettings)
     return Coordinator(
@@ -93,6 +93,7 @@ def import_coordinator() -> Coordinator:
         again=SqsRunQueue(sqs_client(), settings.import_queue_url),
         reports=S3ObjectStorage(s3_client()),
         clock=utc_now,
+        pacing=Pacing(settings.import_checkpoint_items, settings.import_safety_seconds),
     )
 
 

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterator
 import boto3
 import pytest
 
+from steppewire.wiring import forget_warm_state
 from steppewire_local import LocalStack
 from steppewire_local.recorded_feeds import RecordedRatesFeeds
 from tests.integration import iam_audit
+from tests.integration.test_import_flow import BILINGUAL
 from tests.integration.test_publishing_flow import (
     bucket,
     queue_messages,
@@ -64,6 +66,32 @@ def test_each_function_is_granted_exactly_what_it_calls(
         assert stack.api_request("GET", "/articles/versioned").json()["title"] == "Versioned"
         assert stack.api_request("GET", "/search?q=versioned").json()["total"] == 1
         assert stack.invoke("SearchIndexFunction", {"reindex": True})["indexed"] == 1
+
+        # Imports: one carried on from its checkpoints (a short time budget), read by version; a later
+        # export that updates a post; one with nothing to import, finished by the coordinator itself.
+        coordinator = stack.function("ImportCoordinatorFunction").environment
+        coordinator |= {"IMPORT_CHECKPOINT_ITEMS": "2", "IMPORT_SAFETY_SECONDS": "100000"}
+        forget_warm_state()  # a changed environment means new containers
+        s3.put_bucket_versioning(Bucket=bucket(stack), VersioningConfiguration={"Status": "Enabled"})
+        version = s3.put_object(Bucket=bucket(stack), Key="imports/site.xml", Body=BILINGUAL)["VersionId"]
+        queue_messages(stack, "ImportQueue")
+        notification = s3_notification(stack, "imports/site.xml", "ObjectCreated:Put", "0B", version_id=version)
+        boto3.client("sqs").send_message(QueueUrl=stack.physical_id("ImportQueue"), MessageBody=notification)
+        stack.drain(max_rounds=40)
+        s3.put_bucket_versioning(Bucket=bucket(stack), VersioningConfiguration={"Status": "Suspended"})
+        # The template's pacing again: all posts handed out at once, so a worker counts the last one.
+        coordinator |= {"IMPORT_CHECKPOINT_ITEMS": "100", "IMPORT_SAFETY_SECONDS": "60"}
+        forget_warm_state()
+        later = BILINGUAL.replace(b"Tenge steadies &amp;", b"Tenge holds &amp;").replace(b"-21 05:", b"-22 05:")
+        later = later.replace(b'nicename="tenge"><![CDATA[tenge]]>', b'nicename="rates"><![CDATA[rates]]>')
+        s3.put_object(Bucket=bucket(stack), Key="imports/later.xml", Body=later)
+        channel, about_page = (
+            BILINGUAL[: BILINGUAL.index(b"\t<item>")],
+            BILINGUAL[BILINGUAL.index(b"\t<item>\n\t\t<title><![CDATA[About") :],
+        )
+        s3.put_object(Bucket=bucket(stack), Key="imports/pages.xml", Body=channel + about_page)
+        stack.drain(max_rounds=40)
+        assert stack.api_request("GET", "/articles/tenge-steadies").json()["title"] == "Tenge holds & markets calm"
 
     per_function = Counter(function for function, _ in calls)
     assert set(per_function) == {spec.function_name for spec in stack.functions.values()}, per_function

@@ -230,7 +230,7 @@ def test_an_import_carries_on_across_invocations_from_its_checkpoint(stack: Loca
 
 
 def test_a_post_delivered_twice_is_counted_once(stack: LocalStack) -> None:
-    coordinator = coordinator_of(stack, Pacing())
+    coordinator = coordinator_of(stack, Pacing(checkpoint_items=100, safety_seconds=60))
     boto3.client("s3").put_object(Bucket=bucket(stack), Key="imports/site.xml", Body=BILINGUAL)
     run_coordinator(stack, coordinator, remaining_seconds=lambda: 900.0)
     sqs = boto3.client("sqs")

@@ -40,8 +40,8 @@ class Pacing:
     """How a coordinator spends an invocation: a checkpoint every `checkpoint_items` items, and the
     hand-over to a new invocation once fewer than `safety_seconds` remain."""
 
-    checkpoint_items: int = 100
-    safety_seconds: float = 60.0  # one more checkpoint's worth of items, and the hand-over, fit in it
+    checkpoint_items: int
+    safety_seconds: float  # one more checkpoint's worth of items, and the hand-over, fit in it
 
 
 MAX_MESSAGE_BYTES: Final = 250_000  # SQS takes 256 KiB a message (and a batch), attributes included
@@ -111,7 +111,7 @@ class Coordinator:
         again: RunQueue,
         reports: ObjectStorage,
         clock: Callable[[], datetime],
-        pacing: Pacing = Pacing(),
+        pacing: Pacing,
     ) -> None:
         self._pacing = pacing
         self._runs = runs
