@@ -256,3 +256,26 @@ def test_imported_posts_are_indexed_apart_from_editors_uploads(stack: LocalStack
         "BulkIndexQueue"
     )
     assert stack.function("PublishFunction").environment["INDEX_QUEUE_URL"] == stack.physical_id("IndexQueue")
+
+
+def test_a_final_report_that_failed_once_is_written_when_the_post_comes_back(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last post is counted, then writing the final report fails (S3 throttles): SQS delivers the
+    post again, which is not counted twice but finishes the import."""
+    real_put = S3ObjectStorage.put_report
+    failures: list[str] = []
+
+    def put_report(self: S3ObjectStorage, bucket_name: str, key: str, document: dict[str, Any]) -> None:
+        if document.get("status") == "finished" and not failures:
+            failures.append(key)
+            raise RuntimeError("SlowDown")
+        real_put(self, bucket_name, key, document)
+
+    monkeypatch.setattr(S3ObjectStorage, "put_report", put_report)
+
+    report = import_export(stack, "site.xml", BILINGUAL)
+
+    assert failures == ["reports/imports/site.json"]
+    assert report["status"] == "finished"
+    assert report["counts"] == {"imported": 3, "updated": 0, "unchanged": 0, "skipped": 2, "rejected": 0}

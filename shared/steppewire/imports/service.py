@@ -263,14 +263,14 @@ class ItemImporter:
         if post.hidden_reason and counted is not Counted.REJECTED:
             reasons += (f"stored hidden, never public: {post.hidden_reason}",)
         note = ItemNote(int(envelope["item"]), post.post_id, post.title, counted, reasons)
-        run = self._runs.record(envelope["run"], counted, note)
-        if run is None:
-            return None
-        if run.complete:
+        recorded = self._runs.record(envelope["run"], counted, note)
+        # A duplicate delivery was counted before, but its first attempt may have failed before the end.
+        run = recorded or self._runs.run(envelope["run"])
+        if run is not None and run.complete and run.status is RunStatus.IMPORTING:
             finish(self._runs, self._reports, run, self._clock)
-        elif self._runs.claim_report(run.run_id, timestamp(self._clock())):
-            self._reports.put_report(run.bucket, run.report_key, import_report(run, [], self._clock()))
-        return counted
+        elif recorded is not None and self._runs.claim_report(recorded.run_id, timestamp(self._clock())):
+            self._reports.put_report(recorded.bucket, recorded.report_key, import_report(recorded, [], self._clock()))
+        return counted if recorded is not None else None
 
 
 def finish(runs: ImportRuns, reports: ObjectStorage, run: ImportRun, clock: Callable[[], datetime]) -> None:
