@@ -57,7 +57,7 @@ def _follow(s3: S3Client, bucket: str, key: str, uploaded_at: str) -> dict[str, 
                 seen, last_change = current, time.monotonic()
                 items = current["items"]
                 bar.total = items["total"] or None
-                bar.n = items["done"]
+                bar.n = max(bar.n, items["done"])  # reports written at once by two workers may land out of order
                 bar.set_postfix({name: count for name, count in current["counts"].items() if count}, refresh=False)
                 bar.refresh()
                 if current["status"] != RunStatus.IMPORTING:
