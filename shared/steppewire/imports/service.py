@@ -216,9 +216,7 @@ class Coordinator:
         self._runs.record(run.run_id, Counted.REJECTED, note)
 
     def _progress(self, run: ImportRun) -> None:
-        now = self._clock()
-        if self._runs.claim_report(run.run_id, timestamp(now)):
-            self._reports.put_report(run.bucket, run.report_key, import_report(run, [], now))
+        progress(self._runs, self._reports, run, self._clock)
 
 
 def _message(run: ImportRun, index: int, post: ImportedPost) -> str:
@@ -266,19 +264,32 @@ class ItemImporter:
         recorded = self._runs.record(envelope["run"], counted, note)
         # A duplicate delivery was counted before, but its first attempt may have failed before the end.
         run = recorded or self._runs.run(envelope["run"])
-        if run is not None and run.complete and run.status is RunStatus.IMPORTING:
+        if run is not None and run.complete:
             finish(self._runs, self._reports, run, self._clock)
-        elif recorded is not None and self._runs.claim_report(recorded.run_id, timestamp(self._clock())):
-            self._reports.put_report(recorded.bucket, recorded.report_key, import_report(recorded, [], self._clock()))
+        elif recorded is not None:
+            progress(self._runs, self._reports, recorded, self._clock)
         return counted if recorded is not None else None
 
 
-def finish(runs: ImportRuns, reports: ObjectStorage, run: ImportRun, clock: Callable[[], datetime]) -> None:
-    """The final report (written by whoever counted the last item; two of them write the same)."""
+def progress(runs: ImportRuns, reports: ObjectStorage, run: ImportRun, clock: Callable[[], datetime]) -> None:
+    """The progress report, at most once a second. Written from a snapshot, it may land after the final
+    report: whoever wrote it then writes the final one again, so that the final report is the last."""
     now = clock()
-    finished = replace(run, status=RunStatus.FINISHED, finished_at=timestamp(now))
-    reports.put_report(run.bucket, run.report_key, import_report(finished, runs.notes(run.run_id), now))
+    if not runs.claim_report(run.run_id, timestamp(now)):
+        return
+    reports.put_report(run.bucket, run.report_key, import_report(run, [], now))
+    latest = runs.run(run.run_id)
+    if latest is not None and latest.status is RunStatus.FINISHED:
+        finish(runs, reports, latest, clock)
+
+
+def finish(runs: ImportRuns, reports: ObjectStorage, run: ImportRun, clock: Callable[[], datetime]) -> None:
+    """The final report, by whoever counted the last item (again on a redelivery; it reads the same). The
+    run is marked finished first: a progress report written meanwhile then sees it (see `progress`)."""
+    now = clock()
     runs.end(run.run_id, RunStatus.FINISHED, timestamp(now))
+    finished = runs.run(run.run_id) or replace(run, status=RunStatus.FINISHED, finished_at=timestamp(now))
+    reports.put_report(run.bucket, run.report_key, import_report(finished, runs.notes(run.run_id), now))
 
 
 def import_report(run: ImportRun, notes: Sequence[ItemNote], now: datetime) -> dict[str, Any]:
