@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from steppewire.articles.document import Article
 from steppewire.articles.store import OutOfOrder, SlugTaken, SourceState, StoredArticle, Translation, legacy_path
+from steppewire.imports.runs import Counted, ImportRun, ItemNote, RunStatus
 from steppewire.rates.ticker import DailyRate, TickerEntry
 
 # What a stored article has that the search tests do not care about.
@@ -151,3 +153,55 @@ class RecordingIndexFeed:
 
     def announce(self, action: str, slug: str, revision: int) -> None:
         self.announced.append((action, slug, revision))
+
+
+class InMemoryImportRuns:
+    """The import runs' store in dicts, with the same once-only counting as the DynamoDB adapter."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, ImportRun] = {}
+        self.counted_items: set[tuple[str, int]] = set()
+        self.kept_notes: dict[str, dict[int, ItemNote]] = {}
+        self.report_claims: dict[str, str] = {}
+
+    def run(self, run_id: str) -> ImportRun | None:
+        return self.runs.get(run_id)
+
+    def begin(self, run: ImportRun) -> ImportRun:
+        return self.runs.setdefault(run.run_id, run)
+
+    def counted(self, run_id: str, total: int, by_type_and_status: dict[str, int]) -> ImportRun:
+        self.runs[run_id] = replace(self.runs[run_id], total=total, by_type_and_status=dict(by_type_and_status))
+        return self.runs[run_id]
+
+    def advance(self, run_id: str, start: int, end: int, skipped: int) -> ImportRun | None:
+        run = self.runs[run_id]
+        if run.next_item != start:
+            return None
+        counts = run.counts | {Counted.SKIPPED: run.counts[Counted.SKIPPED] + skipped}
+        self.runs[run_id] = replace(run, next_item=end, counts=counts)
+        return self.runs[run_id]
+
+    def record(self, run_id: str, counted: Counted, note: ItemNote) -> ImportRun | None:
+        if (run_id, note.item) in self.counted_items:
+            return None
+        self.counted_items.add((run_id, note.item))
+        if note.reasons:
+            self.kept_notes.setdefault(run_id, {})[note.item] = note
+        run = self.runs[run_id]
+        self.runs[run_id] = replace(run, counts=run.counts | {counted: run.counts[counted] + 1})
+        return self.runs[run_id]
+
+    def notes(self, run_id: str) -> list[ItemNote]:
+        return [note for _, note in sorted(self.kept_notes.get(run_id, {}).items())]
+
+    def claim_report(self, run_id: str, now: str) -> bool:
+        if self.report_claims.get(run_id, "") >= now:
+            return False
+        self.report_claims[run_id] = now
+        return True
+
+    def end(self, run_id: str, status: RunStatus, now: str, error: str | None = None) -> None:
+        run = self.runs[run_id]
+        if run.status is RunStatus.IMPORTING:
+            self.runs[run_id] = replace(run, status=status, finished_at=now, error=error)
