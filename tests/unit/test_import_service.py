@@ -115,8 +115,23 @@ def test_a_post_too_big_for_a_queue_message_is_rejected_with_its_size() -> None:
         ("imports/feed.xml", b"<rss><channel><title>x</title><item/></channel></rss>", "wxr_version"),
         ("imports/empty.xml", NEWSROOM[: NEWSROOM.index(b"\t<item>")] + b"</channel></rss>", "no items"),
         ("imports/html.xml", b"<html><body>hi</body></html>", "not a WordPress export"),
+        ("imports/bad.xml.gz", b"\x1f\x8b\x08\x00garbage-that-is-not-deflate", "cannot be read"),
+        ("imports/banana.xml", NEWSROOM.replace(b">1.2</wp:wxr_version>", b">banana</wp:wxr_version>"), "banana"),
+        ("imports/atom.xml", b'<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>', "<feed> (http"),
+        ("imports/empty.xml", b"", "the file is empty"),
     ],
-    ids=["not-xml-name", "truncated", "truncated-gzip", "plain-rss", "no-items", "html"],
+    ids=[
+        "not-xml-name",
+        "truncated",
+        "truncated-gzip",
+        "plain-rss",
+        "no-items",
+        "html",
+        "damaged-gzip",
+        "bad-version",
+        "atom",
+        "empty-file",
+    ],
 )
 def test_an_export_that_cannot_be_read_is_refused_whole(key: str, data: bytes, error: str) -> None:
     newsroom = Newsroom(Pacing(checkpoint_items=2, safety_seconds=60))

@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import logging
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -161,7 +162,7 @@ class Coordinator:
                     context.see(item)
                     counts[f"{item.post_type or '(none)'}/{item.status or '(none)'}"] += 1
             context.channel = reader.channel
-        except (ExportBroken, OSError, EOFError) as broken:  # gzip faults are OSError / EOFError
+        except (ExportBroken, OSError, EOFError, zlib.error) as broken:  # what a damaged gzip raises
             self._refuse(run, f"the export cannot be read: {broken}; nothing was imported")
             return
         if not counts:

@@ -26,6 +26,7 @@ __all__ = ["Author", "Channel", "ExportBroken", "ExportReader", "ExportSummary",
 # Namespaces by their path, whatever the scheme and WXR version: `wordpress.org/export/1.2/` is `wp`,
 # `wordpress.org/export/1.2/excerpt/` is `excerpt`.
 _WORDPRESS = re.compile(r"wordpress\.org/export/\d+\.\d+/(?P<excerpt>excerpt/)?")
+_WXR_VERSION = re.compile(r"\d+\.\d+")
 _OTHER_NAMESPACES = {"purl.org/rss/1.0/modules/content/": "content", "purl.org/dc/elements/1.1/": "dc"}
 
 
@@ -199,29 +200,49 @@ class ExportReader:
 
     def __iter__(self) -> Iterator[WxrItem]:
         open_elements: list[Element] = []
+        started = False
+        checked = False
         try:
             for event, element in SafeET.iterparse(self._stream, events=("start", "end"), forbid_dtd=True):
                 if event == "start":
-                    if not open_elements and element.tag != "rss":
-                        raise ExportBroken(f"the file is <{_short(element.tag)}>, not a WordPress export (<rss>)")
+                    if not started and element.tag != "rss":
+                        raise ExportBroken(f"the file is {_named(element.tag)}, not a WordPress export (<rss>)")
+                    started = True
                     open_elements.append(element)
                     continue
                 open_elements.pop()
                 # A child of <channel> is a channel fact or an item: read it, then free it.
                 if len(open_elements) == 2:
                     if _short(element.tag) == "item":
+                        checked = checked or self._check_version()
                         yield _item(element)
                     else:
                         _channel_fact(self.channel, element)
                     open_elements[-1].remove(element)
         except ParseError as error:
+            if not started:
+                raise ExportBroken("the file is empty or holds no XML element") from None
             line, column = error.position
             raise ExportBroken("the export is not well-formed XML", line, column + 1) from None
         except DefusedXmlException as error:
             problem = f"the export declares a DTD or entities, which are refused ({type(error).__name__})"
             raise ExportBroken(problem) from None
-        if not self.channel.wxr_version:
+        self._check_version()
+
+    def _check_version(self) -> bool:
+        """WordPress writes the version before the first item; an RSS feed that is not an export has none."""
+        version = self.channel.wxr_version
+        if not version:
             raise ExportBroken("the file has no <wp:wxr_version>: it is not a WordPress export")
+        if not _WXR_VERSION.fullmatch(version):
+            raise ExportBroken(f"<wp:wxr_version> is '{version[:40]}', not a version like 1.2: not a WordPress export")
+        return True
+
+
+def _named(tag: str) -> str:
+    """An element as an editor can read it: `<feed>` (its namespace after it), not `{uri}feed`."""
+    uri, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    return f"<{local}> ({uri})" if uri else f"<{local}>"
 
 
 def scan(stream: IO[bytes]) -> ExportSummary:
