@@ -21,6 +21,7 @@ report `reports/imports/<name>.json` (read with boto3 from the stack's own endpo
 5. oddities: a small export of odd posts (oversize body, duplicate ids, unknown language and status, no
    post id, no dates, markup in titles, scripts in bodies, a broken featured image...): each post ends as
    expected, or is a finding.
+6. live: an editor's upload searchable how fast, with the stack idle and during a (re-)import.
 
 Prints findings as it goes and a JSON summary at the end (also written to --out); exits 1 on findings.
 Not a test module; needs the project's .venv (boto3) and PYTHONPATH as above.
@@ -835,6 +836,27 @@ def part_oddities(c: Campaign, stack: Stack, args: argparse.Namespace) -> None:
     c.figures["oddities.results"] = results
 
 
+def part_live(c: Campaign, stack: Stack, args: argparse.Namespace) -> None:
+    """Editors' uploads searchable how fast: three with the stack idle, then three during an import."""
+    print("live: idle baseline", flush=True)
+    for _ in range(3):
+        live_publish(c, stack, "live.idle")
+        time.sleep(2)
+    data, _ = generate(min(args.posts, 400), args.seed)
+    samples: list[float] = []
+
+    def on_report(report: dict[str, Any]) -> None:
+        items = report["items"]
+        if items["total"] and items["done"] >= items["total"] * (0.2 + 0.25 * len(samples)) and len(samples) < 3:
+            samples.append(time.monotonic())
+            live_publish(c, stack, f"live.during_import_{len(samples)}")
+
+    print("live: during an import", flush=True)
+    import_file(
+        stack, data, f"campaign-live-load-{args.seed}.xml", timeout=args.timeout, on_report=on_report, quiet=True
+    )
+
+
 # ------------------------------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -844,7 +866,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--changed", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for one import")
-    parser.add_argument("--parts", default="main,reimport,later,hostile,oddities")
+    parser.add_argument("--parts", default="main,reimport,later,hostile,oddities,live")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON summary here too")
     args = parser.parse_args(argv)
     try:
@@ -867,6 +889,8 @@ def main(argv: list[str] | None = None) -> int:
         part_hostile(campaign, stack, args)
     if "oddities" in parts:
         part_oddities(campaign, stack, args)
+    if "live" in parts:
+        part_live(campaign, stack, args)
     summary = {
         "seconds": round(time.monotonic() - started, 1),
         "checks": dict(sorted(campaign.checks.items())),
