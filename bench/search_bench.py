@@ -62,7 +62,14 @@ from steppewire.articles.store import StoredArticle
 from steppewire.dynamo_items import item_size, to_item
 from steppewire.search.analysis import terms
 from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult
-from steppewire.search.index_store import READ_UNIT_BYTES, CapacityMeter, IndexTable, InMemoryIndexTable, Key
+from steppewire.search.index_store import (
+    ITEM_LIMIT_BYTES,
+    READ_UNIT_BYTES,
+    CapacityMeter,
+    IndexTable,
+    InMemoryIndexTable,
+    Key,
+)
 from steppewire.search.indexer import DIRECTORY_KEY, Indexer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +80,6 @@ MEASURED_BATCH = 500
 SINGLE_PUBLISHES = 50
 CPU_REPEATS = 3
 SCAN_PAGE_BYTES = 1024 * 1024
-ITEM_LIMIT_BYTES = 400 * 1024
 TARGET_ROUND_TRIPS = 2
 TARGET_RCU = 10.0
 ADAPTER_CHECK_SIZE = 1000
