@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from steppewire.search.engine import SearchEngine
     from steppewire.search.index_store import DynamoIndexTable
     from steppewire.search.indexer import Indexer
+    from steppewire.search.schema import IndexPolicy
 
 
 def utc_now() -> datetime:
@@ -57,7 +58,14 @@ def search_engine() -> SearchEngine:
     from steppewire.search.index_store import DynamoIndexTable
 
     table = DynamoIndexTable(dynamodb_client(), load_settings(SearchSettings).search_table_name)
-    return SearchEngine(table, clock=utc_now)
+    return SearchEngine(table, clock=utc_now, policy=index_policy())
+
+
+def index_policy() -> IndexPolicy:
+    """The index's thresholds, one for the writer and the reader (tests give both tiny ones)."""
+    from steppewire.search.schema import IndexPolicy
+
+    return IndexPolicy()
 
 
 @cache
@@ -101,7 +109,7 @@ def index_writer() -> IndexWriter:
     settings = load_settings(IndexerSettings)
     table = DynamoIndexTable(dynamodb_client(), settings.search_table_name)
     articles = DynamoArticleStore(dynamodb_client(), settings.articles_table_name)
-    return IndexWriter(Indexer.for_store(table, articles), table, articles)
+    return IndexWriter(Indexer.for_store(table, articles, index_policy()), table, articles)
 
 
 def forget_warm_state() -> None:
