@@ -3,17 +3,19 @@
 Read 1: the query's terms, the corpus statistics (and, for as-you-type, the last word's prefix vocabulary).
 Read 2: the result rows of the requested page only.
 
-What read 1 fetches of a term is planned from the term directory (which terms have a head item, and how
-many documents they have; a container keeps it for a few minutes):
-- a one-word query on a common term reads only its head item (`heads.py`), and the whole lists of the
-  word's other terms if it has some (as-you-type completions): total, facets and the first pages come
-  from there, exactly, or the posting list is read after all (a third round trip);
-- otherwise one word is the "carrier": its posting lists are read whole, and they carry the documents'
-  lengths, dates and facet codes for scoring, filtering and counting; the other words' common terms are
-  read lean (doc ids and term frequencies from their head items). The carrier is the word whose choice
-  reads the fewest capacity units. The search function reads the directory as its container starts
-  (`load_directory`) and refreshes it in read 1 every few minutes; an engine without one reads every
-  list whole.
+What read 1 fetches of a term is planned from the term directory (the large terms, with how many documents and
+chunks they have; a container keeps it for a few minutes). A small term is its `P` item; a large term is read
+as its `P` item (the tail: what changed since its last merge) plus (`schema.py`):
+- for a one-word query on a large term, its head item (`heads.py`), and the whole lists of the word's other
+  terms if it has some (as-you-type completions, with the head term's lean chunks then): total, facets and the
+  first pages come from there, exactly, or the chunks are read after all (a third round trip);
+- otherwise one word is the "carrier": its terms are read whole (chunks), and they carry the documents'
+  lengths, dates and facet codes for scoring, filtering and counting; the other words' large terms are read
+  lean (their lean chunks: doc ids and term frequencies). The carrier is the word whose choice reads the
+  fewest capacity units. The search function reads the directory as its container starts (`load_directory`)
+  and refreshes it in read 1 every few minutes; the tails say how many chunks a term has now, and chunks that
+  a stale directory did not name are read in one more round trip (an engine without a directory reads every
+  list whole, so a large term's chunks that way).
 
 As-you-type: the completions of the last word come from a small prefix vocabulary item. A warm container
 keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary

@@ -44,8 +44,12 @@ class IndexPolicy:
     large_term_postings: int = 1000  # from here a term is chunked, has a tail and a head item
     drop_head_below: int = 500  # hysteresis: a term near the threshold does not switch back and forth
     head_postings: int = 100  # pages up to 100 results deep (10 pages of 10) are answered from the head
-    chunk_postings: int = 4096  # a chunk is filled to this size; a middle one may grow to twice it
-    tail_postings: int = 128  # a tail this long (added + removed postings) is merged into the chunks
+    # A chunk is filled to this size (a middle one may grow to twice it): its lean form (~1.3 B a posting)
+    # then stays within one 4 KB read unit.
+    chunk_postings: int = 3000
+    # A tail this long (added + removed postings) is merged into the chunks: below it, it stays within one
+    # 1 KB write unit (~11 B a posting in so short a list).
+    tail_postings: int = 80
 
     def __post_init__(self) -> None:
         if not 0 < self.drop_head_below <= self.large_term_postings <= MAX_ITEM_POSTINGS:
