@@ -572,6 +572,7 @@ def _per_article(publishes: Sequence[Publish], articles: int) -> dict[str, float
         "wcu": round(sum(p.write_units for p in publishes) / articles, 1),
         "merge_wcu": round(sum(p.merge_write_units for p in publishes) / articles, 1),
         "rcu": round(sum(p.read_units for p in publishes) / articles, 2),
+        "round_trips": round(sum(p.round_trips for p in publishes) / articles, 2),
         "articles_per_cpu_s": round(articles / cpu, 1) if cpu else 0.0,
     }
 
@@ -783,10 +784,10 @@ def report(search: Mapping[str, Any]) -> None:
             f"indexing (in-memory table, DynamoDB's billing): one publish {single['p50']:g} / {single['p95']:g} WCU"
             f" p50/p95, merges amortized {ours['merge_wcu_per_article_single']:g} WCU/article; a batch of"
             f" {index['measured_batch']}: {measured['wcu']:g} WCU/article ({measured['merge_wcu']:g} merging),"
-            f" {measured['articles_per_cpu_s']:g} articles/CPU s"
+            f" {measured['articles_per_cpu_s']:g} articles/CPU s, {measured['round_trips']:g} round trips/article"
             + (
                 f"; bulk batches of {index['bulk_batch']:,}: {bulk['wcu']:g} WCU/article ({bulk['merge_wcu']:g}"
-                f" merging), {bulk['articles_per_cpu_s']:g} articles/CPU s"
+                f" merging), {bulk['articles_per_cpu_s']:g} articles/CPU s, {bulk['round_trips']:g} round trips/article"
                 if bulk
                 else ""
             )

@@ -19,6 +19,7 @@ the search function) and check it against the tail, which holds the true number.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -35,6 +36,7 @@ TAG_PREFIX: Final = "#tag:"
 # The codec's worst case per posting (11 columns of 4 bytes, the minute delta 8, no compression gained): a
 # list of up to this many postings always fits an item.
 MAX_ITEM_POSTINGS: Final = (ITEM_LIMIT_BYTES - 1024) // 48
+_by_doc = operator.attrgetter("doc")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class Tail:
         """The term's postings now, by doc: the chunks' (all of them) less the removed, plus the added."""
         gone = {p.doc for p in self.removed} | {p.doc for p in self.added}
         kept = [p for chunk in chunks for p in chunk if p.doc not in gone]
-        return sorted([*kept, *self.added], key=lambda p: p.doc)
+        return sorted([*kept, *self.added], key=_by_doc)  # two sorted runs: a linear merge
 
     def current_lean(
         self, leans: Iterable[tuple[list[int], list[tuple[int, int, int]]]]
