@@ -143,11 +143,18 @@ class _BatchedTable:
         return found
 
     def write_many(self, puts: Sequence[Mapping[str, Any]], deletes: Sequence[Key]) -> None:
-        requests: list[tuple[Key, dict[str, Any] | None]] = [(_key_of(item), to_item(item)) for item in puts]
-        requests += [(key, None) for key in deletes]
-        if len({key for key, _ in requests}) < len(requests):
+        keys = [_key_of(item) for item in puts] + list(deletes)
+        if len(set(keys)) < len(keys):
             raise ValueError("Provided list of item keys contains duplicates")  # as DynamoDB refuses them
-        for chunk in _chunks(requests, BATCH_WRITE_LIMIT):
+        requests: list[Mapping[str, Any] | Key] = [*puts, *deletes]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            # Converted a request at a time: a bulk batch's puts are most of the index.
+            chunk = [
+                (key, to_item(request) if isinstance(request, Mapping) else None)
+                for key, request in zip(
+                    keys[start : start + BATCH_WRITE_LIMIT], requests[start : start + BATCH_WRITE_LIMIT], strict=True
+                )
+            ]
             for key, item in chunk:
                 if item is not None and item_size(item) > ITEM_LIMIT_BYTES:
                     raise ItemTooLarge(f"{TOO_LARGE}: {key[0]}/{key[1]}")
