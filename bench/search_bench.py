@@ -697,6 +697,8 @@ def measure_size(size: int) -> dict[str, Any]:
         figures["adapter"] = adapter_check(table, QUERIES, cold)
         _log(f"{size:,}: DynamoDB adapter check done")
     figures["seconds"] = round(time.perf_counter() - started, 1)
+    # Logged as it is done: a long run (250,000 articles) cut short keeps the sizes it finished.
+    _log(f"{size:,} figures: " + json.dumps({k: v for k, v in figures.items() if k != NOTES}))
     return figures
 
 
