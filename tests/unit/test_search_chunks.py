@@ -22,16 +22,21 @@ from steppewire.search.schema import (
     IndexPolicy,
     Stats,
     Tail,
+    Vocabulary,
     chunk_item,
     chunk_key,
     chunk_postings,
     directory_from_attributes,
     lean_item,
     term_key,
+    vocabulary_of,
+    with_changes,
 )
 from tests.fakes import stored_article
 
-TINY = IndexPolicy(large_term_postings=4, drop_head_below=2, head_postings=2, chunk_postings=2, tail_postings=2)
+TINY = IndexPolicy(
+    large_term_postings=4, drop_head_below=2, head_postings=2, chunk_postings=2, tail_postings=2, vocabulary_tail=2
+)
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WORDS = ["steppe", "wire", "tenge", "cotton", "border", "summit"]
 
@@ -86,6 +91,17 @@ def postings_by_slug(table: InMemoryIndexTable) -> dict[str, dict[str, tuple[Any
     return terms
 
 
+def vocabularies(table: InMemoryIndexTable) -> dict[str, Vocabulary]:
+    """Every prefix vocabulary with its tail's changes applied."""
+    prefixes = {key[0] for key in table.items if key[0].startswith("P#")}
+    return {
+        prefix: with_changes(
+            vocabulary_of(table.items.get((prefix, "P"))), vocabulary_of(table.items.get((prefix, "T")))
+        )
+        for prefix in prefixes
+    }
+
+
 def check_bounded(table: InMemoryIndexTable, policy: IndexPolicy) -> None:
     directory = directory_from_attributes(table.items.get(DIRECTORY_KEY))
     for key, item in table.items.items():
@@ -128,6 +144,8 @@ def test_chunks_and_tails_hold_what_a_whole_list_rebuild_holds(steps: Steps) -> 
     rebuilt = InMemoryIndexTable()
     Indexer(rebuilt, articles.get, IndexPolicy()).apply(sorted(articles))  # no term is large: whole lists
     assert postings_by_slug(table) == postings_by_slug(rebuilt)
+    assert vocabularies(table) == vocabularies(rebuilt)
+    assert all(len(vocabulary_of(item)) < TINY.vocabulary_tail for key, item in table.items.items() if key[1] == "T")
     for q in ["steppe ", "tenge wire ", "cotton", "report ", '"steppe wire"']:
         for request in (SearchRequest(q, per_page=50), SearchRequest(q, per_page=1, sort="date")):
             assert answers(table, TINY, request) == answers(rebuilt, IndexPolicy(), request), request

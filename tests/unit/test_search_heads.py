@@ -67,7 +67,9 @@ def make_article(
     )
 
 
-POLICY = IndexPolicy(large_term_postings=20, drop_head_below=10, head_postings=5, chunk_postings=8, tail_postings=4)
+POLICY = IndexPolicy(
+    large_term_postings=20, drop_head_below=10, head_postings=5, chunk_postings=8, tail_postings=4, vocabulary_tail=3
+)
 
 
 class Corpus:

@@ -17,7 +17,7 @@ as its `P` item (the tail: what changed since its last merge) plus (`schema.py`)
   a stale directory did not name are read in one more round trip (an engine without a directory reads every
   list whole, so a large term's chunks that way).
 
-As-you-type: the completions of the last word come from a small prefix vocabulary item. A warm container
+As-you-type: the completions of the last word come from a small prefix vocabulary item (and its tail). A warm container
 keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary
 they cost one read in between (3 round trips).
 """
@@ -54,6 +54,7 @@ from steppewire.search.schema import (
     IndexPolicy,
     Stats,
     Tail,
+    Vocabulary,
     chunk_key,
     chunk_postings,
     directory_from_attributes,
@@ -61,8 +62,11 @@ from steppewire.search.schema import (
     lean_key,
     lean_postings,
     prefix_item_key,
+    prefix_tail_key,
     tag_term,
     term_key,
+    vocabulary_of,
+    with_changes,
 )
 from steppewire.search.snippets import best_snippet, highlight
 
@@ -132,10 +136,10 @@ def parse_query(q: str) -> ParsedQuery:
     return ParsedQuery(words, last if len(last) >= PREFIX_CHARS else None, pairs)
 
 
-def _completions(vocabulary: Mapping[str, Any], prefix: str) -> list[str]:
+def _completions(vocabulary: Vocabulary, prefix: str) -> list[str]:
     """The index terms of the words starting with `prefix`, the most frequent first."""
     candidates = sorted(
-        ((str(term), int(docs)) for surface, (term, docs) in vocabulary.items() if surface.startswith(prefix)),
+        ((term, docs) for surface, (term, docs) in vocabulary.items() if surface.startswith(prefix)),
         key=lambda pair: -pair[1],
     )
     return list(dict.fromkeys(term for term, _ in candidates))[:MAX_PREFIX_EXPANSIONS]
@@ -317,13 +321,16 @@ class SearchEngine:
                 keys += _chunk_keys(term, chunks_of(term), lean=True)
         if refresh:
             keys.append(DIRECTORY_KEY)
-        if vocabulary_key and vocabulary is None:
-            keys.append(vocabulary_key)
+        if query.prefix and vocabulary is None:
+            keys += [prefix_item_key(query.prefix), prefix_tail_key(query.prefix)]
         found = self._table.get_many(keys)
         if refresh:
             self.plan_with(directory_from_attributes(found.get(DIRECTORY_KEY)))
         if query.prefix and vocabulary_key and vocabulary is None:
-            vocabulary = self._remember(vocabulary_key, dict((found.get(vocabulary_key) or {}).get("v", {})))
+            words = with_changes(
+                vocabulary_of(found.get(vocabulary_key)), vocabulary_of(found.get(prefix_tail_key(query.prefix)))
+            )
+            vocabulary = self._remember(vocabulary_key, words)
             completions = [t for t in _completions(vocabulary, query.prefix) if t not in groups[len(query.words) - 1]]
             more = [key for t in completions for key in [term_key(t), *_chunk_keys(t, chunks_of(t), lean=False)]]
             found |= self._table.get_many(more) if more else {}

@@ -37,6 +37,7 @@ from steppewire.search.schema import (
     IndexPolicy,
     Stats,
     Tail,
+    Vocabulary,
     chunk_item,
     chunk_key,
     chunk_postings,
@@ -49,6 +50,9 @@ from steppewire.search.schema import (
     slug_key,
     tag_term,
     term_key,
+    vocabulary_item,
+    vocabulary_of,
+    with_changes,
 )
 
 
@@ -178,7 +182,10 @@ class Indexer:
             report.indexed.append(slug)
         touched = sorted(changes)
         # The result rows are read too, only so that the adapter bills their overwrite or delete at their size.
-        existing = self._table.get_many([term_key(t) for t in touched] + list(surface_deltas) + replaced_rows)
+        vocabulary_tails = [(key[0], "T") for key in surface_deltas]
+        existing = self._table.get_many(
+            [term_key(t) for t in touched] + list(surface_deltas) + vocabulary_tails + replaced_rows
+        )
         directory = directory_from_attributes(current.get(DIRECTORY_KEY))
         directory_before = dict(directory)
         corpus = stats.corpus  # final: every article of the batch is counted
@@ -206,17 +213,25 @@ class Indexer:
         if directory != directory_before:
             puts.append({"pk": DIRECTORY_KEY[0], "sk": DIRECTORY_KEY[1], **directory_attributes(directory)})
         for key, deltas in surface_deltas.items():
-            vocabulary = {s: list(v) for s, v in (existing.get(key) or {}).get("v", {}).items()}
+            tail_key = (key[0], "T")
+            counts: Vocabulary = vocabulary_of(existing.get(tail_key))
             for (surface, term), delta in deltas.items():
-                docs = int(vocabulary.get(surface, [term, 0])[1]) + delta
-                if docs > 0:
-                    vocabulary[surface] = [term, docs]
-                else:
-                    vocabulary.pop(surface, None)
+                total = counts.get(surface, (term, 0))[1] + delta
+                counts[surface] = (term, total)
+            counts = {surface: change for surface, change in counts.items() if change[1]}
+            if len(counts) < self._policy.vocabulary_tail:
+                if counts:
+                    puts.append(vocabulary_item(tail_key, counts))
+                elif tail_key in existing:
+                    deletes.append(tail_key)
+                continue
+            vocabulary = with_changes(vocabulary_of(existing.get(key)), counts)
             if vocabulary:
-                puts.append({"pk": key[0], "sk": key[1], "v": vocabulary})
+                puts.append(vocabulary_item(key, vocabulary))
             elif key in existing:
                 deletes.append(key)
+            if tail_key in existing:
+                deletes.append(tail_key)
         puts.append(stats.to_item())
         meter = self._table.meter
         merged_before = meter.write_units

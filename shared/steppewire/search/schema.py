@@ -2,6 +2,8 @@
 codecs, corpus statistics and the thresholds (`IndexPolicy`).
 
 A term's postings (docs/search.md, "Item layout"):
+- a prefix vocabulary (`P#<3 letters>`/`P`, the words starting so, with their document counts) has a tail
+  too (`T`): the publishes' count changes, merged into it when it holds `vocabulary_tail` words;
 - a small term (not in the directory) has one item, `T#<term>`/`P`, its whole posting list, rewritten on
   every change (it has fewer than `large_term_postings` postings, a few KB);
 - a large term (in the directory) keeps its postings in chunks `T#<term>`/`C<i>` (disjoint doc ranges,
@@ -52,12 +54,15 @@ class IndexPolicy:
     # A tail this long (added + removed postings) is merged into the chunks: below it, it stays within one
     # 1 KB write unit (~11 B a posting in so short a list).
     tail_postings: int = 80
+    # A prefix vocabulary's tail (its words' changed document counts) with this many words is merged into it;
+    # below it, it stays within one write unit.
+    vocabulary_tail: int = 24
 
     def __post_init__(self) -> None:
         if not 0 < self.drop_head_below <= self.large_term_postings <= MAX_ITEM_POSTINGS:
             raise ValueError("need 0 < drop_head_below <= large_term_postings <= MAX_ITEM_POSTINGS")
-        if not (self.head_postings > 0 and 0 < self.tail_postings <= MAX_ITEM_POSTINGS):
-            raise ValueError("head_postings and tail_postings must be positive, a tail must fit an item")
+        if not (self.head_postings > 0 and self.vocabulary_tail > 0 and 0 < self.tail_postings <= MAX_ITEM_POSTINGS):
+            raise ValueError("head_postings and the tails must be positive, a tail must fit an item")
         if not 0 < 2 * self.chunk_postings <= MAX_ITEM_POSTINGS:
             raise ValueError(f"a chunk may hold 2 * chunk_postings postings: at most {MAX_ITEM_POSTINGS}")
 
@@ -84,6 +89,34 @@ def slug_key(slug: str) -> Key:
 
 def prefix_item_key(surface: str) -> Key:
     return (f"P#{surface[:PREFIX_CHARS]}", "P")
+
+
+def prefix_tail_key(surface: str) -> Key:
+    return (f"P#{surface[:PREFIX_CHARS]}", "T")
+
+
+Vocabulary = dict[str, tuple[str, int]]  # a word as typed (normalized) -> its term, the documents that have it
+
+
+def vocabulary_of(item: Mapping[str, Any] | None) -> Vocabulary:
+    """A prefix vocabulary item's words (`P`), or its tail's changes of their counts (`T`)."""
+    return {surface: (str(term), int(docs)) for surface, (term, docs) in (item or {}).get("v", {}).items()}
+
+
+def with_changes(vocabulary: Vocabulary, changes: Vocabulary) -> Vocabulary:
+    """The vocabulary with a tail's count changes applied (a word whose count falls to 0 goes)."""
+    merged = dict(vocabulary)
+    for surface, (term, delta) in changes.items():
+        docs = merged.get(surface, (term, 0))[1] + delta
+        if docs > 0:
+            merged[surface] = (term, docs)
+        else:
+            merged.pop(surface, None)
+    return merged
+
+
+def vocabulary_item(key: Key, vocabulary: Vocabulary) -> dict[str, Any]:
+    return {"pk": key[0], "sk": key[1], "v": {surface: [term, docs] for surface, (term, docs) in vocabulary.items()}}
 
 
 def tag_term(tag: str) -> str:
