@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from steppewire.search.engine import SearchEngine
     from steppewire.search.index_store import DynamoIndexTable
     from steppewire.search.indexer import Indexer
+    from steppewire.search.schema import IndexPolicy
 
 
 def utc_now() -> datetime:
@@ -60,7 +61,14 @@ def search_engine() -> SearchEngine:
     from steppewire.search.index_store import DynamoIndexTable
 
     table = DynamoIndexTable(dynamodb_client(), load_settings(SearchSettings).search_table_name)
-    return SearchEngine(table, clock=utc_now)
+    return SearchEngine(table, clock=utc_now, policy=index_policy())
+
+
+def index_policy() -> IndexPolicy:
+    """The index's thresholds, one for the writer and the reader (tests give both tiny ones)."""
+    from steppewire.search.schema import IndexPolicy
+
+    return IndexPolicy()
 
 
 @cache
@@ -143,8 +151,7 @@ def index_writer() -> IndexWriter:
     settings = load_settings(IndexerSettings)
     table = DynamoIndexTable(dynamodb_client(), settings.search_table_name)
     articles = DynamoArticleStore(dynamodb_client(), settings.articles_table_name)
-    # A hidden article (a draft, a private post) reads as absent, so it is never indexed, or is dropped.
-    return IndexWriter(Indexer(table, articles.public_article), table, articles)
+    return IndexWriter(Indexer.for_store(table, articles, index_policy()), table, articles)
 
 
 def forget_warm_state() -> None:

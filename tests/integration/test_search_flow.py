@@ -10,15 +10,24 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from steppewire.search import engine, heads, indexer
+from steppewire import wiring
+from steppewire.search.schema import IndexPolicy
 from steppewire.wiring import search_engine
 from steppewire_local import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A term is large from 3 articles, its head holds 2 postings, a chunk 1 (2 at most), its tail and a prefix
+# vocabulary's are merged at 2: a handful of articles exercises chunking and merging as 50,000 do (`make bench`).
+TINY = IndexPolicy(
+    large_term_postings=3, drop_head_below=2, head_postings=2, chunk_postings=1, tail_postings=2, vocabulary_tail=2
+)
+
+
 @pytest.fixture
-def stack(deploy: Callable[..., LocalStack]) -> LocalStack:
+def stack(deploy: Callable[..., LocalStack], monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    monkeypatch.setattr(wiring, "index_policy", lambda: TINY)
     return deploy()
 
 
@@ -209,17 +218,7 @@ def test_a_malformed_index_message_fails_alone(newsroom: LocalStack) -> None:
     assert search(newsroom, "q=tenge")["total"] == 1
 
 
-@pytest.fixture
-def small_heads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A term is common from 3 articles and its head holds 2 postings, so that a handful of articles
-    exercises what 50,000 do (`make bench`)."""
-    monkeypatch.setattr(indexer, "LARGE_TERM_POSTINGS", 3)
-    monkeypatch.setattr(indexer, "DROP_HEAD_BELOW", 2)
-    monkeypatch.setattr(heads, "HEAD_POSTINGS", 2)
-    monkeypatch.setattr(engine, "HEAD_POSTINGS", 2)
-
-
-def test_common_terms_are_answered_from_head_items_as_from_whole_lists(newsroom: LocalStack, small_heads: None) -> None:
+def test_common_terms_are_answered_from_head_items_as_from_whole_lists(newsroom: LocalStack) -> None:
     for day in (11, 12, 13):
         publish(
             newsroom,

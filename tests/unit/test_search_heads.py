@@ -1,9 +1,9 @@
-"""Head items of common terms and the read planner: the same answers as reading every posting list whole,
-for fewer read units.
+"""Head items of large terms, their chunks and tails, and the read planner: the same answers as reading every
+posting list whole, for fewer read units.
 
-The thresholds are lowered (a term is common from 20 postings, a head holds 5) so that a corpus of a few
-hundred articles exercises what 50,000 do in `make bench`. Every answer is compared with an engine that
-has an empty term directory, which reads every list whole (the plain path the parity tests cover).
+The thresholds are lowered (a term is large from 20 postings, a head holds 5, a chunk 8, a tail is merged at 4)
+so that a corpus of a few hundred articles exercises what 50,000 do in `make bench`. Every answer is compared
+with an engine that has an empty term directory, which reads every list whole (the plain path the parity tests cover).
 """
 
 import random
@@ -15,12 +15,22 @@ import pytest
 
 from steppewire.articles.store import StoredArticle
 from steppewire.search import engine as engine_module
-from steppewire.search import heads, indexer
 from steppewire.search.analysis import terms
 from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult, plan_reads
 from steppewire.search.index_store import InMemoryIndexTable
-from steppewire.search.indexer import DIRECTORY_KEY, Indexer, head_key, term_key
+from steppewire.search.indexer import Indexer
 from steppewire.search.postings import decode_lean, encode_lean
+from steppewire.search.schema import (
+    DIRECTORY_KEY,
+    STATS_KEY,
+    DirectoryEntry,
+    IndexPolicy,
+    chunk_key,
+    directory_from_attributes,
+    head_key,
+    lean_key,
+    term_key,
+)
 from tests.fakes import stored_article
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -57,12 +67,9 @@ def make_article(
     )
 
 
-@pytest.fixture(autouse=True)
-def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(indexer, "LARGE_TERM_POSTINGS", 20)
-    monkeypatch.setattr(indexer, "DROP_HEAD_BELOW", 10)
-    monkeypatch.setattr(heads, "HEAD_POSTINGS", 5)
-    monkeypatch.setattr(engine_module, "HEAD_POSTINGS", 5)
+POLICY = IndexPolicy(
+    large_term_postings=20, drop_head_below=10, head_postings=5, chunk_postings=8, tail_postings=4, vocabulary_tail=3
+)
 
 
 class Corpus:
@@ -72,22 +79,22 @@ class Corpus:
         for n in range(articles, articles + 3):  # scheduled: hidden until due
             self.articles[f"article-{n}"] = make_article(n, rng, future=True)
         self.table = InMemoryIndexTable()
-        self.indexer = Indexer(self.table, article_reader=self.articles.get)
+        self.indexer = Indexer(self.table, article_reader=self.articles.get, policy=POLICY)
         self.indexer.apply(list(self.articles))
 
     def warm_engine(self) -> SearchEngine:
-        engine = SearchEngine(self.table, lambda: NOW)
+        engine = SearchEngine(self.table, lambda: NOW, policy=POLICY)
         engine.load_directory()  # as the search function's container does when it starts
         return engine
 
     def whole_lists_engine(self) -> SearchEngine:
-        engine = SearchEngine(self.table, lambda: NOW)
+        engine = SearchEngine(self.table, lambda: NOW, policy=POLICY)
         engine.plan_with({})  # no common terms known: every list is read whole
         return engine
 
 
 @pytest.fixture
-def corpus(small_thresholds: None) -> Corpus:
+def corpus() -> Corpus:
     return Corpus()
 
 
@@ -118,10 +125,13 @@ def requests() -> Iterator[SearchRequest]:
 
 
 def test_the_indexer_gives_common_terms_a_head_and_lists_them(corpus: Corpus) -> None:
-    directory = heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
-    documents = {term: len(decode_lean(corpus.table.items[head_key(term)]["l"])[0]) for term in directory}
-    assert directory[PRESIDENT] == documents[PRESIDENT] >= 20
-    assert directory == documents
+    directory = directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
+    chunks = {
+        term: sum(1 for key in corpus.table.items if key[0] == f"T#{term}" and key[1][0] == "C") for term in directory
+    }
+    assert directory[PRESIDENT].chunks == chunks[PRESIDENT] >= 20 // 8
+    assert {term: entry.chunks for term, entry in directory.items()} == chunks
+    assert all(head_key(term) in corpus.table.items for term in directory)
     rare = [key[0][2:] for key in corpus.table.items if key[1] == "P" and key[0].startswith("T#")]
     assert any(term_key(term) in corpus.table.items and head_key(term) not in corpus.table.items for term in rare)
 
@@ -144,33 +154,34 @@ class RecordingTable(InMemoryIndexTable):
 
 
 def recorded(
-    corpus: Corpus, request: SearchRequest, directory: dict[str, int] | None = None
+    corpus: Corpus, request: SearchRequest, directory: dict[str, DirectoryEntry] | None = None
 ) -> tuple[SearchResult, list[list[tuple[str, str]]]]:
     table = RecordingTable(corpus.table.items)
-    engine = SearchEngine(table, lambda: NOW)
-    engine.plan_with(directory or heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY]))
+    engine = SearchEngine(table, lambda: NOW, policy=POLICY)
+    engine.plan_with(directory or directory_from_attributes(corpus.table.items[DIRECTORY_KEY]))
     return engine.search(request), table.reads
 
 
-def test_a_one_word_query_on_a_common_term_reads_its_head_not_its_list(corpus: Corpus) -> None:
+def test_a_one_word_query_on_a_common_term_reads_its_head_and_tail_not_its_chunks(corpus: Corpus) -> None:
     result, reads = recorded(corpus, SearchRequest("president ", per_page=5))  # within the head
     assert result.total > 150
     assert len(reads) == 2
-    assert head_key(PRESIDENT) in reads[0] and term_key(PRESIDENT) not in reads[0]
+    assert {head_key(PRESIDENT), term_key(PRESIDENT)} <= set(reads[0]) and chunk_key(PRESIDENT, 0) not in reads[0]
     assert all(key[0].startswith("DOC#") for key in reads[1])
 
 
 def test_a_many_word_query_reads_one_word_whole_and_the_common_others_lean(corpus: Corpus) -> None:
     # At this corpus's size a whole list costs what a head does; the directory says what 50,000 articles
     # would (it only steers the plan: the answer must not change).
-    big = {PRESIDENT: 9000}
+    chunks = directory_from_attributes(corpus.table.items[DIRECTORY_KEY])[PRESIDENT].chunks
+    big = {PRESIDENT: DirectoryEntry(9000, chunks)}
     request = SearchRequest("president 25 ")  # "25" is in one title only
     result, reads = recorded(corpus, request, big)
     assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(request))
     assert result.total == 1
     assert len(reads) == 2
-    assert {term_key("25"), head_key(PRESIDENT)} <= set(reads[0])
-    assert term_key(PRESIDENT) not in reads[0]
+    assert {term_key("25"), term_key(PRESIDENT), lean_key(PRESIDENT, chunks - 1)} <= set(reads[0])
+    assert chunk_key(PRESIDENT, 0) not in reads[0] and head_key(PRESIDENT) not in reads[0]
 
 
 def test_as_you_type_reads_the_common_completion_lean_and_the_rare_ones_whole(corpus: Corpus) -> None:
@@ -182,7 +193,8 @@ def test_as_you_type_reads_the_common_completion_lean_and_the_rare_ones_whole(co
     result = planned.search(request)
     assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(request))
     assert len(table.reads) == 2
-    assert head_key(PIPELINE) in table.reads[0] and term_key(PIPELINE) not in table.reads[0]
+    assert {head_key(PIPELINE), lean_key(PIPELINE, 0)} <= set(table.reads[0])
+    assert chunk_key(PIPELINE, 0) not in table.reads[0]
     assert {term_key("piper"), term_key(*terms("pipette"))} <= set(table.reads[0])  # the rare ones whole
     assert result.total > planned.search(SearchRequest("pipeline ")).total  # they add their own articles
 
@@ -192,18 +204,19 @@ def test_pages_past_the_head_and_filters_it_cannot_prove_read_the_list_and_stay_
     deep = SearchRequest("president ", page=3, per_page=2)  # results 5-6, past a head of 5: planned whole
     result, reads = recorded(corpus, deep)
     assert answer_of(result) == answer_of(whole.search(deep))
-    assert len(reads) == 2 and term_key(PRESIDENT) in reads[0]
+    assert len(reads) == 2 and chunk_key(PRESIDENT, 0) in reads[0]
     narrow = SearchRequest("president ", per_page=5, lang="ru", category="Economy")  # too few in the head
     result, reads = recorded(corpus, narrow)
     assert answer_of(result) == answer_of(whole.search(narrow))
-    assert [len(read) for read in reads[:2]] == [2, 1]  # head + STATS, then the list, then the rows
-    assert reads[1] == [term_key(PRESIDENT)]
+    chunks = directory_from_attributes(corpus.table.items[DIRECTORY_KEY])[PRESIDENT].chunks
+    assert len(reads) == 3 and set(reads[0]) == {STATS_KEY, term_key(PRESIDENT), head_key(PRESIDENT)}
+    assert reads[1] == [chunk_key(PRESIDENT, number) for number in range(chunks)]  # then the chunks, the rows
 
 
 def test_scheduled_articles_are_neither_counted_nor_shown_until_due(corpus: Corpus) -> None:
     result = corpus.warm_engine().search(SearchRequest("president ", sort="date", per_page=50))
     assert all(hit.published_at <= NOW.isoformat() for hit in result.hits)
-    later = SearchEngine(corpus.table, lambda: NOW + timedelta(days=30))
+    later = SearchEngine(corpus.table, lambda: NOW + timedelta(days=30), policy=POLICY)
     assert later.search(SearchRequest("president ")).total > result.total
 
 
@@ -229,17 +242,20 @@ def test_a_term_that_falls_below_the_threshold_loses_its_head_and_stale_plans_st
         del corpus.articles[slug]
     corpus.indexer.apply(with_pipeline[5:])
     assert head_key(PIPELINE) not in corpus.table.items
-    assert PIPELINE not in heads.directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
+    assert PIPELINE not in directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
+    assert not [key for key in corpus.table.items if key[0] == f"T#{PIPELINE}" and key[1] != "P"]
     whole = corpus.whole_lists_engine()
     for q in ["pipeline ", "president pipeline "]:
         assert answer_of(planned.search(SearchRequest(q))) == answer_of(whole.search(SearchRequest(q)))
 
 
-def test_an_engine_without_a_directory_reads_lists_whole_and_fetches_it_in_the_same_read(corpus: Corpus) -> None:
+def test_an_engine_without_a_directory_fetches_it_in_read_1_and_the_chunks_the_tails_name(corpus: Corpus) -> None:
     table = RecordingTable(corpus.table.items)
-    engine = SearchEngine(table, lambda: NOW)
-    engine.search(SearchRequest("president ", per_page=5))
-    assert {term_key(PRESIDENT), DIRECTORY_KEY} <= set(table.reads[0]) and len(table.reads) == 2
+    engine = SearchEngine(table, lambda: NOW, policy=POLICY)
+    result = engine.search(SearchRequest("president ", per_page=5))
+    assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(SearchRequest("president ", per_page=5)))
+    assert {term_key(PRESIDENT), DIRECTORY_KEY} <= set(table.reads[0]) and chunk_key(PRESIDENT, 0) in table.reads[1]
+    assert len(table.reads) == 3  # a search container reads the directory as it starts: this is a test's engine
     table.reads.clear()
     engine.search(SearchRequest("president ", per_page=5))
     assert head_key(PRESIDENT) in table.reads[0] and DIRECTORY_KEY not in table.reads[0]
@@ -249,7 +265,7 @@ def test_a_stale_directory_still_plans_while_read_1_refreshes_it(
     corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = RecordingTable(corpus.table.items)
-    engine = SearchEngine(table, lambda: NOW)
+    engine = SearchEngine(table, lambda: NOW, policy=POLICY)
     engine.load_directory()
     monkeypatch.setattr(engine_module, "CACHE_TTL_SECONDS", -1.0)  # every directory is stale at once
     table.reads.clear()
@@ -258,7 +274,7 @@ def test_a_stale_directory_still_plans_while_read_1_refreshes_it(
 
 
 def test_the_planner_reads_the_cheapest_word_whole_and_the_others_lean() -> None:
-    directory = {"president": 9000, "bank": 3000}
+    directory = {"president": DirectoryEntry(9000, 3), "bank": DirectoryEntry(3000, 1)}
     assert plan_reads([["president"]], directory, head_allowed=True).head_term == "president"
     assert plan_reads([["president"]], directory, head_allowed=False).full == {"president"}
     plan = plan_reads([["president"], ["bank"]], directory, head_allowed=True)

@@ -3,19 +3,21 @@
 Read 1: the query's terms, the corpus statistics (and, for as-you-type, the last word's prefix vocabulary).
 Read 2: the result rows of the requested page only.
 
-What read 1 fetches of a term is planned from the term directory (which terms have a head item, and how
-many documents they have; a container keeps it for a few minutes):
-- a one-word query on a common term reads only its head item (`heads.py`), and the whole lists of the
-  word's other terms if it has some (as-you-type completions): total, facets and the first pages come
-  from there, exactly, or the posting list is read after all (a third round trip);
-- otherwise one word is the "carrier": its posting lists are read whole, and they carry the documents'
-  lengths, dates and facet codes for scoring, filtering and counting; the other words' common terms are
-  read lean (doc ids and term frequencies from their head items). The carrier is the word whose choice
-  reads the fewest capacity units. The search function reads the directory as its container starts
-  (`load_directory`) and refreshes it in read 1 every few minutes; an engine without one reads every
-  list whole.
+What read 1 fetches of a term is planned from the term directory (the large terms, with how many documents and
+chunks they have; a container keeps it for a few minutes). A small term is its `P` item; a large term is read
+as its `P` item (the tail: what changed since its last merge) plus (`schema.py`):
+- for a one-word query on a large term, its head item (`heads.py`), and the whole lists of the word's other
+  terms if it has some (as-you-type completions, with the head term's lean chunks then): total, facets and the
+  first pages come from there, exactly, or the chunks are read after all (a third round trip);
+- otherwise one word is the "carrier": its terms are read whole (chunks), and they carry the documents'
+  lengths, dates and facet codes for scoring, filtering and counting; the other words' large terms are read
+  lean (their lean chunks: doc ids and term frequencies). The carrier is the word whose choice reads the
+  fewest capacity units. The search function reads the directory as its container starts (`load_directory`)
+  and refreshes it in read 1 every few minutes; the tails say how many chunks a term has now, and chunks that
+  a stale directory did not name are read in one more round trip (an engine without a directory reads every
+  list whole, so a large term's chunks that way).
 
-As-you-type: the completions of the last word come from a small prefix vocabulary item. A warm container
+As-you-type: the completions of the last word come from a small prefix vocabulary item (and its tail). A warm container
 keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary
 they cost one read in between (3 round trips).
 """
@@ -36,26 +38,36 @@ from steppewire.search.analysis import prefix_key, terms, word_pairs
 from steppewire.search.heads import (
     FULL_BYTES_PER_POSTING,
     HEAD_FIXED_BYTES,
-    HEAD_POSTINGS,
     LEAN_BYTES_PER_POSTING,
     answer,
-    directory_from_attributes,
     head_from_attributes,
 )
 from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key
-from steppewire.search.indexer import (
+from steppewire.search.postings import FACETS, Posting
+from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
+from steppewire.search.rows import SearchRow, doc_key
+from steppewire.search.schema import (
     DIRECTORY_KEY,
     PREFIX_CHARS,
     STATS_KEY,
+    DirectoryEntry,
+    IndexPolicy,
     Stats,
+    Tail,
+    Vocabulary,
+    chunk_key,
+    chunk_postings,
+    directory_from_attributes,
     head_key,
+    lean_key,
+    lean_postings,
     prefix_item_key,
+    prefix_tail_key,
     tag_term,
     term_key,
+    vocabulary_of,
+    with_changes,
 )
-from steppewire.search.postings import FACETS, Posting, decode, decode_lean
-from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
-from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.snippets import best_snippet, highlight
 
 # The most frequent completions of a word being typed: each is one more item to read (>= 0.5 RCU).
@@ -124,10 +136,10 @@ def parse_query(q: str) -> ParsedQuery:
     return ParsedQuery(words, last if len(last) >= PREFIX_CHARS else None, pairs)
 
 
-def _completions(vocabulary: Mapping[str, Any], prefix: str) -> list[str]:
+def _completions(vocabulary: Vocabulary, prefix: str) -> list[str]:
     """The index terms of the words starting with `prefix`, the most frequent first."""
     candidates = sorted(
-        ((str(term), int(docs)) for surface, (term, docs) in vocabulary.items() if surface.startswith(prefix)),
+        ((term, docs) for surface, (term, docs) in vocabulary.items() if surface.startswith(prefix)),
         key=lambda pair: -pair[1],
     )
     return list(dict.fromkeys(term for term, _ in candidates))[:MAX_PREFIX_EXPANSIONS]
@@ -156,19 +168,33 @@ class PostingLists:
     field_dfs: dict[int, tuple[int, int, int]]  # per-field document frequencies of the lean lists, by id()
 
 
+def _whole(found: Mapping[Key, Mapping[str, Any]], term: str, tail: Tail) -> list[Posting]:
+    """A term's current postings from its tail and chunks (a chunk missing from `found` was merged away by a
+    writer between the reads: its postings are in the others or the tail)."""
+    chunks = (found.get(chunk_key(term, number)) for number in range(tail.chunks))
+    return tail.current(chunk_postings(item) for item in chunks if item is not None)
+
+
+def _lean(found: Mapping[Key, Mapping[str, Any]], term: str, tail: Tail) -> dict[int, tuple[int, int, int]]:
+    """A large term's current doc ids and term frequencies, from its tail and lean chunks."""
+    leans = (found.get(lean_key(term, number)) for number in range(tail.chunks))
+    return tail.current_lean(lean_postings(item) for item in leans if item is not None)
+
+
 def _posting_lists(
-    found: Mapping[Key, Mapping[str, Any]], whole: Collection[str], lean: Collection[str]
+    found: Mapping[Key, Mapping[str, Any]], tails: Mapping[str, Tail], whole: Collection[str], lean: Collection[str]
 ) -> PostingLists:
-    """Decoded lists: whole ones from posting items, lean ones from head items completed with the per-document
-    values of the whole ones (a document no whole list has cannot match: the carrier word is read whole)."""
-    postings = {t: decode(found[term_key(t)]["p"]) for t in whole if term_key(t) in found}
+    """Decoded lists: whole ones from tails and chunks, lean ones from tails and lean chunks completed with the
+    per-document values of the whole ones (a document no whole list has cannot match: the carrier word is read
+    whole)."""
+    postings = {t: _whole(found, t, tails[t]) for t in whole if tails[t].documents}
     documents = {p.doc: p for term_postings in postings.values() for p in term_postings}
     field_dfs: dict[int, tuple[int, int, int]] = {}
     for term in lean:
-        docs, tfs = decode_lean(bytes(found[head_key(term)]["l"]))
-        known = [_with_tf(documents[doc], doc, tf) for doc, tf in zip(docs, tfs, strict=True) if doc in documents]
+        tfs = _lean(found, term, tails[term])
+        known = [_with_tf(documents[doc], doc, tf) for doc, tf in tfs.items() if doc in documents]
         postings[term] = known
-        field_dfs[id(known)] = field_df(tfs)
+        field_dfs[id(known)] = field_df(list(tfs.values()))
     return PostingLists(postings, documents, field_dfs)
 
 
@@ -176,25 +202,27 @@ def _posting_lists(
 class Plan:
     head_term: str | None  # a one-word query answered from this term's head item
     full: frozenset[str]  # terms whose posting lists are read whole
-    lean: frozenset[str]  # terms read lean, from their head items
+    lean: frozenset[str]  # terms read lean, from their lean chunks (the head term: its head item)
 
 
 def _read_units(size: float) -> float:
     return max(1, math.ceil(size / READ_UNIT_BYTES)) * 0.5
 
 
-def plan_reads(groups: Sequence[Sequence[str]], directory: Mapping[str, int] | None, *, head_allowed: bool) -> Plan:
-    """Which item of each term read 1 fetches (see the module docstring). `groups` are the AND-ed words,
-    each the terms OR-ed for it; `directory` the terms that have head items, with their document counts."""
+def plan_reads(
+    groups: Sequence[Sequence[str]], directory: Mapping[str, DirectoryEntry] | None, *, head_allowed: bool
+) -> Plan:
+    """Which items of each term read 1 fetches (see the module docstring). `groups` are the AND-ed words,
+    each the terms OR-ed for it; `directory` the large terms, with their document and chunk counts."""
     every = frozenset(term for group in groups for term in group)
     if directory is None:
         return Plan(None, every, frozenset())
     common_terms = [term for term in groups[0] if term in directory] if len(groups) == 1 else []
     if head_allowed and common_terms:
         # One word (a prefix may add completions): the head of its most common term, the others whole.
-        largest = max(common_terms, key=directory.__getitem__)
+        largest = max(common_terms, key=lambda term: directory[term].documents)
         return Plan(largest, every - {largest}, frozenset({largest}))
-    common = {term: directory[term] for term in every if term in directory}
+    common = {term: directory[term].documents for term in every if term in directory}
 
     def units(carrier: Collection[str]) -> float:
         return sum(
@@ -209,13 +237,24 @@ def plan_reads(groups: Sequence[Sequence[str]], directory: Mapping[str, int] | N
     return Plan(None, every - lean, lean)
 
 
+def _chunk_keys(term: str, chunks: int, *, lean: bool) -> list[Key]:
+    return [(lean_key if lean else chunk_key)(term, number) for number in range(chunks)]
+
+
 class SearchEngine:
-    def __init__(self, table: IndexTable, clock: Callable[[], datetime], weights: FieldWeights | None = None) -> None:
+    def __init__(
+        self,
+        table: IndexTable,
+        clock: Callable[[], datetime],
+        weights: FieldWeights | None = None,
+        policy: IndexPolicy | None = None,
+    ) -> None:
         self._table = table
         self._clock = clock
         self._weights = weights or FieldWeights()
+        self._policy = policy or IndexPolicy()
         self._cache: dict[Key, tuple[float, Any]] = {}  # prefix vocabularies
-        self._directory: tuple[float, dict[str, int]] | None = None  # when it was read, and the directory
+        self._directory: tuple[float, dict[str, DirectoryEntry]] | None = None  # when it was read, and the directory
 
     def _cached(self, key: Key) -> Any:
         cached = self._cache.get(key)
@@ -228,11 +267,11 @@ class SearchEngine:
         return value
 
     @property
-    def directory(self) -> dict[str, int] | None:
+    def directory(self) -> dict[str, DirectoryEntry] | None:
         """The term directory this engine plans with (None before it has read one)."""
         return self._directory[1] if self._directory else None
 
-    def plan_with(self, directory: Mapping[str, int]) -> None:
+    def plan_with(self, directory: Mapping[str, DirectoryEntry]) -> None:
         """Plan reads with this directory from now on (until it is refreshed), e.g. {} to read every list whole."""
         self._directory = (monotonic_time.monotonic(), dict(directory))
 
@@ -263,23 +302,46 @@ class SearchEngine:
             directory,
             # not with a date range (the head has no dates but the newest), nor before the completions are known
             head_allowed=not (request.date_from or request.date_to or (query.prefix and vocabulary is None))
-            and stop <= HEAD_POSTINGS,
+            and stop <= self._policy.head_postings,
         )
-        keys = [term_key(t) for t in sorted(plan.full)] + [head_key(t) for t in sorted(plan.lean)] + [STATS_KEY]
+        known = directory or {}
+
+        def chunks_of(term: str) -> int:
+            entry = known.get(term)
+            return entry.chunks if entry else 0
+
+        head_term = plan.head_term
+        head_lean = head_term is not None and len(groups[0]) > 1  # completions: the head term's lean list too
+        keys = [STATS_KEY]
+        for term in sorted(plan.full):
+            keys += [term_key(term), *_chunk_keys(term, chunks_of(term), lean=False)]
+        for term in sorted(plan.lean):
+            keys += [term_key(term)] + ([head_key(term)] if term == head_term else [])
+            if term != head_term or head_lean:
+                keys += _chunk_keys(term, chunks_of(term), lean=True)
         if refresh:
             keys.append(DIRECTORY_KEY)
-        if vocabulary_key and vocabulary is None:
-            keys.append(vocabulary_key)
+        if query.prefix and vocabulary is None:
+            keys += [prefix_item_key(query.prefix), prefix_tail_key(query.prefix)]
         found = self._table.get_many(keys)
         if refresh:
             self.plan_with(directory_from_attributes(found.get(DIRECTORY_KEY)))
         if query.prefix and vocabulary_key and vocabulary is None:
-            vocabulary = self._remember(vocabulary_key, dict((found.get(vocabulary_key) or {}).get("v", {})))
+            words = with_changes(
+                vocabulary_of(found.get(vocabulary_key)), vocabulary_of(found.get(prefix_tail_key(query.prefix)))
+            )
+            vocabulary = self._remember(vocabulary_key, words)
             completions = [t for t in _completions(vocabulary, query.prefix) if t not in groups[len(query.words) - 1]]
-            found |= self._table.get_many([term_key(t) for t in completions]) if completions else {}
+            more = [key for t in completions for key in [term_key(t), *_chunk_keys(t, chunks_of(t), lean=False)]]
+            found |= self._table.get_many(more) if more else {}
             groups[len(query.words) - 1] += completions
             word_terms |= set(completions)
             plan = Plan(None, plan.full | frozenset(completions), plan.lean)
+            head_term = None
+        tails = {term: Tail.from_item(found.get(term_key(term))) for group in groups for term in group}
+        # The tails say how many chunks each term has now: a term small again is read whole from its tail.
+        whole = set(plan.full) | {t for t in plan.lean if not tails[t].chunks}
+        lean = {t for t in plan.lean if tails[t].chunks}
         stats = Stats.from_item(found.get(STATS_KEY))
         corpus = stats.corpus
         wanted = {
@@ -288,17 +350,21 @@ class SearchEngine:
             if (value := getattr(request, facet))
         }
         now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
-        if plan.head_term is not None and head_key(plan.head_term) in found:
+        if head_term in lean and head_key(head_term) in found:
+            lean_read = (lean - {head_term}) | ({head_term} if head_lean else set())
+            self._read_missing(found, tails, whole, lean_read)
             word = [
-                None if term == plan.head_term else decode(found[term_key(term)]["p"])
+                None if term == head_term else _whole(found, term, tails[term])
                 for term in groups[0]
-                if term == plan.head_term or term_key(term) in found
+                if term == head_term or tails[term].documents
             ]
             answered = answer(
-                head_from_attributes(found[head_key(plan.head_term)]),
+                head_from_attributes(found[head_key(head_term)]),
+                tails[head_term],
                 corpus,
                 self._weights,
                 word=word,
+                lean=_lean(found, head_term, tails[head_term]) if head_lean else None,
                 wanted=wanted,
                 now_minute=now,
                 sort=request.sort,
@@ -309,14 +375,25 @@ class SearchEngine:
                 return self._result(
                     request, answered.total, answered.page, answered.scores, answered.facet_counts, word_terms, stats
                 )
-        # Terms planned lean or from a head whose head item is not there (the directory is older): read whole.
-        missing = sorted(t for t in plan.lean if head_key(t) not in found or t == plan.head_term)
-        if missing:
-            found |= self._table.get_many([term_key(t) for t in missing])
-        lists = _posting_lists(found, plan.full | set(missing), plan.lean - set(missing))
+        if head_term in lean:  # not answered from its head: read it whole
+            lean.discard(head_term)
+            whole.add(head_term)
+        self._read_missing(found, tails, whole, lean)
+        lists = _posting_lists(found, tails, whole, lean)
         total, ordered, scores, counts = self._from_lists(request, groups, lists, corpus, wanted, now)
         page = ordered[start:stop]
         return self._result(request, total, page, scores, counts, word_terms, stats)
+
+    def _read_missing(
+        self, found: dict[Key, dict[str, Any]], tails: Mapping[str, Tail], whole: Collection[str], lean: Collection[str]
+    ) -> None:
+        """Read the chunks (lean ones for `lean`) that the tails have and read 1 did not fetch: a directory older
+        than the terms' chunking, or the head term read whole after all (one more round trip)."""
+        keys = [key for t in sorted(whole) for key in _chunk_keys(t, tails[t].chunks, lean=False)]
+        keys += [key for t in sorted(lean) for key in _chunk_keys(t, tails[t].chunks, lean=True)]
+        missing = [key for key in keys if key not in found]
+        if missing:
+            found |= self._table.get_many(missing)
 
     def _from_lists(
         self,

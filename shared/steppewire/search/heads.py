@@ -1,23 +1,24 @@
-"""Head items of common terms: a query uses a common term without reading its whole posting list.
+"""Head items of large terms: a query uses a large term without reading its chunks.
 
-A term's posting list (`T#<term>`/`P`) carries every document's lengths, date and facet codes, ~6 B a
-posting: a term in 10,000 of 50,000 articles is ~65 KB, 8 RCU on its own. A term with at least
-`LARGE_TERM_POSTINGS` postings therefore also gets a head item (`T#<term>`/`H`), rewritten by the indexer
-whenever its list changes, holding:
+A term's postings carry every document's lengths, date and facet codes, ~6 B a posting: a term in 10,000 of
+50,000 articles is ~65 KB, 8 RCU on its own. A large term (`IndexPolicy.large_term_postings`, see
+`schema.py`) therefore also gets a head item (`T#<term>`/`H`), rewritten by the indexer whenever it merges
+the term's tail into its chunks, holding, as of that merge:
 
-- the lean list: every doc id with its term frequencies and nothing else (~1.2 B a posting). In a query of
-  several words, the per-document values come from the lists of the one word read whole (the engine's
-  planner picks the cheapest), so the other words' common terms need only this;
-- the `HEAD_POSTINGS` best postings by score (whole), and the best score among the rest (the tail bound);
-- the `HEAD_POSTINGS` newest postings (whole);
-- the number of documents per (lang, category, country) code combination.
+- the `head_postings` best postings by score (whole), and the best score among the rest (the tail bound);
+- the `head_postings` newest postings (whole);
+- the number of documents per (lang, category, country) code combination, the per-field document
+  frequencies and the number of documents.
 
-A one-word query takes its exact total and facets from the counts (less the scheduled articles, which are
-the newest postings) and its page from the best or newest postings, rescored with the current statistics.
-The page is exact when its last score beats the tail bound raised by how far N and the average field
-lengths have moved since the head was written (idf only grows with N; a field's tf-norm grows at most by
-the ratio of the new to the old average length), or, by date, when it is newer than the oldest of the
-newest postings. Otherwise `answer` says so (None) and the engine reads the posting list.
+Its size does not grow with the term: the doc ids and term frequencies of every document (what a query of
+several words reads of its other words) are in the term's lean chunks. A one-word query reads the head and
+the term's tail (the postings added and removed since), and takes its exact total and facets from the counts
+corrected by the tail (less the scheduled articles, which are the newest postings), and its page from the
+best or newest postings and the added ones, rescored with the current statistics. The page is exact when its
+last score beats the tail bound raised by how far N and the average field lengths have moved since the head
+was written (idf only grows with N; a field's tf-norm grows at most by the ratio of the new to the old average
+length; removed postings only lower the bound; added ones are candidates), or, by date, when it is newer than
+the oldest of the newest postings. Otherwise `answer` says so (None) and the engine reads the chunks.
 """
 
 from __future__ import annotations
@@ -29,12 +30,10 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from steppewire.search.lines import pack_lines, unpack_lines
-from steppewire.search.postings import FACETS, Posting, decode, decode_lean, encode, encode_lean
+from steppewire.search.postings import FACETS, Posting, decode, encode
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, idf, rank, score
+from steppewire.search.schema import Tail
 
-LARGE_TERM_POSTINGS: Final = 1000  # from here a full posting list costs >= 1 RCU more than its head item
-DROP_HEAD_BELOW: Final = 500  # hysteresis: a term near the threshold does not gain and lose its head each batch
-HEAD_POSTINGS: Final = 100  # pages up to 100 results deep (10 pages of 10) are answered from the head
 # Sizes the planner expects, measured at 50,000 articles (the codec's figures in postings.py).
 FULL_BYTES_PER_POSTING: Final = 6.5
 LEAN_BYTES_PER_POSTING: Final = 1.3
@@ -44,8 +43,7 @@ _BOUND_SLACK: Final = 1e-9  # the tail bound is compared strictly; a hair of flo
 
 @dataclass(frozen=True)
 class TermHead:
-    docs: list[int]  # every doc of the term, ascending
-    tfs: list[tuple[int, int, int]]  # their term frequencies in title, summary, body
+    documents: int
     field_dfs: tuple[int, int, int]
     top: list[Posting]  # best by score at `written`
     newest: list[Posting]  # newest first
@@ -64,19 +62,18 @@ class HeadAnswer:
     facet_counts: dict[str, Counter[int]]
 
 
-def build_head(postings: Sequence[Posting], stats: CorpusStats, weights: FieldWeights) -> TermHead:
+def build_head(postings: Sequence[Posting], stats: CorpusStats, weights: FieldWeights, size: int) -> TermHead:
+    """The head of these postings (a term's all) with the `size` best and newest."""
     ordered = sorted(postings, key=lambda p: p.doc)
     scores = score([[ordered]], stats, weights)
     by_score = sorted(ordered, key=lambda p: -scores[p.doc])
-    tfs = [p.tf for p in ordered]
     return TermHead(
-        docs=[p.doc for p in ordered],
-        tfs=tfs,
-        field_dfs=field_df(tfs),
-        top=by_score[:HEAD_POSTINGS],
-        newest=sorted(ordered, key=lambda p: -p.minute)[:HEAD_POSTINGS],
-        cells=dict(Counter((p.lang, p.category, p.country) for p in ordered)),
-        tail_bound=max((scores[p.doc] for p in by_score[HEAD_POSTINGS:]), default=0.0),
+        documents=len(ordered),
+        field_dfs=field_df([p.tf for p in ordered]),
+        top=by_score[:size],
+        newest=sorted(ordered, key=lambda p: -p.minute)[:size],
+        cells=_cells(ordered),
+        tail_bound=max((scores[p.doc] for p in by_score[size:]), default=0.0),
         written=stats,
         weights=weights,
     )
@@ -86,7 +83,8 @@ def head_attributes(head: TermHead) -> dict[str, Any]:
     """The item's attributes (binary where it is bulk; floats as their exact repr)."""
     cells = (f"{lang}\t{category}\t{country}\t{n}" for (lang, category, country), n in sorted(head.cells.items()))
     return {
-        "l": encode_lean(head.docs, head.tfs),
+        "d": head.documents,
+        "f": list(head.field_dfs),
         "t": encode(head.top),
         "n": encode(head.newest),
         "c": pack_lines(cells),
@@ -97,14 +95,13 @@ def head_attributes(head: TermHead) -> dict[str, Any]:
 
 
 def head_from_attributes(item: Mapping[str, Any]) -> TermHead:
-    docs, tfs = decode_lean(bytes(item["l"]))
     documents, *totals = (int(n) for n in item["s"])
     title, summary, body = totals
+    df_title, df_summary, df_body = (int(n) for n in item["f"])
     weight_title, weight_summary, weight_body = (float(w) for w in item["w"])
     return TermHead(
-        docs=docs,
-        tfs=tfs,
-        field_dfs=field_df(tfs),
+        documents=int(item["d"]),
+        field_dfs=(df_title, df_summary, df_body),
         top=decode(bytes(item["t"])),  # stored by doc id: `answer` ranks them anew anyway
         newest=sorted(decode(bytes(item["n"])), key=lambda p: -p.minute),
         cells={(lang, category, country): n for lang, category, country, n in _int_rows(item["c"])},
@@ -118,31 +115,25 @@ def _int_rows(data: bytes) -> list[tuple[int, ...]]:
     return [tuple(int(value) for value in line.split("\t")) for line in unpack_lines(data)]
 
 
-def directory_attributes(directory: Mapping[str, int]) -> dict[str, Any]:
-    """The directory of the terms that have a head, with their document counts (the planner's size hints)."""
-    return {"d": pack_lines(f"{term}\t{documents}" for term, documents in sorted(directory.items()))}
+def _cells(postings: Sequence[Posting]) -> Counter[tuple[int, int, int]]:
+    return Counter((p.lang, p.category, p.country) for p in postings)
 
 
-def directory_from_attributes(item: Mapping[str, Any] | None) -> dict[str, int]:
-    if item is None:
-        return {}
-    return {term: int(documents) for term, documents in (line.split("\t") for line in unpack_lines(item["d"]))}
-
-
-def tail_bound_now(head: TermHead, stats: CorpusStats) -> float:
-    """An upper bound of any score outside `head.top` at the current statistics (-inf: there is no tail)."""
-    if len(head.top) >= len(head.docs):
+def tail_bound_now(head: TermHead, stats: CorpusStats, field_dfs: tuple[int, int, int]) -> float:
+    """An upper bound of any score outside `head.top` at the current statistics and per-field document
+    frequencies `field_dfs` of the term (-inf: there is no tail)."""
+    if len(head.top) >= head.documents:
         return -math.inf
     growth = 1.0
     field_weights = (head.weights.title, head.weights.summary, head.weights.body)
-    for field, (weight, df) in enumerate(zip(field_weights, head.field_dfs, strict=True)):
-        if not (weight > 0 and df):
+    for field, (weight, df, df_now) in enumerate(zip(field_weights, head.field_dfs, field_dfs, strict=True)):
+        if not (weight > 0 and df and df_now):  # no posting of the head's tail has the term in this field now
             continue
         then_docs, now_docs = head.written.documents, stats.documents
         then_total, now_total = head.written.total_lengths[field], stats.total_lengths[field]
         if min(then_docs, now_docs, then_total, now_total) <= 0:
             return math.inf
-        idf_growth = idf(df, now_docs) / idf(df, then_docs)
+        idf_growth = idf(df_now, now_docs) / idf(df, then_docs)
         length_growth = max(1.0, (now_total / now_docs) / (then_total / then_docs))
         growth = max(growth, idf_growth * length_growth)
     return head.tail_bound * growth * (1 + _BOUND_SLACK)
@@ -150,10 +141,12 @@ def tail_bound_now(head: TermHead, stats: CorpusStats) -> float:
 
 def answer(
     head: TermHead,
+    tail: Tail,
     stats: CorpusStats,
     weights: FieldWeights,
     *,
     word: Sequence[Sequence[Posting] | None] = (None,),
+    lean: Mapping[int, tuple[int, int, int]] | None = None,
     wanted: Mapping[str, int],
     now_minute: int,
     sort: Literal["relevance", "date"],
@@ -161,11 +154,13 @@ def answer(
     stop: int,
 ) -> HeadAnswer | None:
     """The exact total, facet counts and page [start, stop) of a one-word query, or None when the head
-    cannot prove them (the engine then reads the posting list). The word may be OR-ed terms (as-you-type
-    completions): `word` has the whole posting lists of the others in query order, None for the head's term."""
+    cannot prove them (the engine then reads the chunks). `tail` is the term's tail item. The word may be OR-ed
+    terms (as-you-type completions): `word` has the whole posting lists of the others in query order, None for
+    the head's term, and then `lean` must be the head term's current doc ids and term frequencies."""
     if head.weights != weights or sum(lst is None for lst in word) != 1:
         return None
-    all_newest = len(head.newest) >= len(head.docs)
+    gone = {p.doc for p in tail.removed} | {p.doc for p in tail.added}
+    all_newest = len(head.newest) >= head.documents
     if not all_newest and head.newest and head.newest[-1].minute > now_minute:
         return None  # more scheduled articles than the head holds: which are hidden is unknown
 
@@ -175,17 +170,23 @@ def answer(
     def visible(posting: Posting) -> bool:
         return posting.minute <= now_minute and wanted_facets(posting)
 
+    cells = Counter(head.cells)
+    cells.subtract(_cells(tail.removed))
+    cells.update(_cells(tail.added))
     counts: dict[str, Counter[int]] = {facet: Counter() for facet in FACETS}
     total = 0
-    for (lang, category, country), documents in head.cells.items():
+    for (lang, category, country), documents in cells.items():
         codes = {"lang": lang, "category": category, "country": country}
         if all(codes[facet] == code for facet, code in wanted.items()):
             total += documents
             for facet, code in codes.items():
                 counts[facet][code] += documents
-    hidden = [p for p in head.newest if p.minute > now_minute and wanted_facets(p)]
+    newest = [p for p in head.newest if p.doc not in gone] + tail.added
+    hidden = [p for p in newest if p.minute > now_minute and wanted_facets(p)]
     others = {p.doc: p for postings in word if postings is not None for p in postings}
-    tf_of = dict(zip(head.docs, head.tfs, strict=True)) if others else {}
+    if others and lean is None:
+        return None
+    tf_of = lean if lean is not None else {}
     added = [p for doc, p in others.items() if doc not in tf_of and visible(p)]  # not in the head's term
     for posting, change in [*((p, -1) for p in hidden), *((p, 1) for p in added)]:
         total += change
@@ -194,9 +195,11 @@ def answer(
     facet_counts = {facet: +counter for facet, counter in counts.items()}  # unary + drops the zeros
     if start >= total:
         return HeadAnswer(total, [], {}, {}, facet_counts)
-    # Candidates: the head's best (or newest) postings, and every document of the other terms; the head's
-    # term postings of the latter are its lean ones completed with the document's values.
-    own = {p.doc: p for p in (head.top if sort == "relevance" else head.newest)}
+    # Candidates: the head's best (or newest) postings still there, the tail's added ones, and every document
+    # of the other terms; the head's term postings of the latter are its lean ones completed with the
+    # document's values.
+    best = [p for p in head.top if p.doc not in gone] + tail.added
+    own = {p.doc: p for p in (best if sort == "relevance" else newest)}
     for doc, document in others.items():
         if doc not in own and doc in tf_of:
             own[doc] = Posting(
@@ -204,8 +207,11 @@ def answer(
             )
     own_list = [p for p in own.values() if visible(p)]
     lists = [own_list if postings is None else [p for p in postings if visible(p)] for postings in word]
+    own_dfs = _minus(
+        _plus(head.field_dfs, field_df([p.tf for p in tail.added])), field_df([p.tf for p in tail.removed])
+    )
     field_dfs = {
-        id(shown): head.field_dfs if postings is None else field_df([p.tf for p in postings])
+        id(shown): own_dfs if postings is None else field_df([p.tf for p in postings])
         for shown, postings in zip(lists, word, strict=True)
     }
     scores = score([lists], stats, weights, field_dfs=field_dfs)
@@ -215,9 +221,17 @@ def answer(
     postings = {p.doc: p for shown in lists for p in shown}
     ordered = rank(scores, {doc: p.minute for doc, p in postings.items()}, by=sort)
     last = ordered[needed - 1]
-    if sort == "relevance" and not scores[last] > tail_bound_now(head, stats):
+    if sort == "relevance" and not scores[last] > tail_bound_now(head, stats, own_dfs):
         return None
     if sort == "date" and not all_newest and not postings[last].minute > head.newest[-1].minute:
         return None
     page = ordered[start:stop]
     return HeadAnswer(total, page, {d: scores[d] for d in page}, {d: postings[d] for d in page}, facet_counts)
+
+
+def _plus(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+
+
+def _minus(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
+    return a[0] - b[0], a[1] - b[1], a[2] - b[2]

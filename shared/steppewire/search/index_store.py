@@ -1,15 +1,22 @@
 """The search index's table: batched reads and writes, each metered by DynamoDB's billing rules.
 
-Keys (`pk`/`sk`, see docs/search.md): `T#<term>`/`P` posting lists, `P#<prefix>`/`P` prefix
-vocabularies, `DOC#<id>`/`DOC` result rows, `SLUG#<slug>`/`SLUG` what a document was indexed under,
-`STATS`/`STATS` corpus statistics and facet codes. Capacity is computed from item sizes, since
-DynamoDB Local and moto report constants; the same meter runs on the in-memory table the benchmark uses.
+The keys and items are `schema.py`'s. Capacity is computed from item sizes, since DynamoDB Local and moto
+report constants; the same meter, batching and retry loop run on the in-memory table the benchmark and the
+unit tests use, which also enforces the 400 KB item limit and can leave keys or items unprocessed.
+
+Billing (on-demand, eventually consistent reads): a read costs 0.5 RCU per started 4 KB of each item
+(a key that is not there the minimum); a put 1 WCU per started KB of the larger of the old and the new
+item; a delete 1 WCU per started KB of the deleted item (1 if there was none). Unprocessed keys and items
+are not billed; they are sent again after an exponentially growing, fully jittered pause (the AWS SDKs'
+way), a bounded number of times.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,13 +28,15 @@ if TYPE_CHECKING:
 Key = tuple[str, str]
 READ_UNIT_BYTES = 4096
 WRITE_UNIT_BYTES = 1024
+ITEM_LIMIT_BYTES = 400 * 1024
 BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
+TOO_LARGE = "Item size has exceeded the maximum allowed size"  # DynamoDB's ValidationException message
 
 
 @dataclass
 class CapacityMeter:
-    """Round trips and capacity units, eventually consistent reads (0.5 RCU per started 4 KB per item)."""
+    """Round trips (every request, retries included) and capacity units as DynamoDB bills them."""
 
     round_trips: int = 0
     read_units: float = 0.0
@@ -37,8 +46,37 @@ class CapacityMeter:
         # BatchGetItem rounds every item up on its own; a key that is not there still costs the minimum.
         self.read_units += sum(max(1, math.ceil(size / READ_UNIT_BYTES)) * 0.5 for size in sizes)
 
-    def wrote(self, sizes: Iterable[int]) -> None:
-        self.write_units += sum(max(1, math.ceil(size / WRITE_UNIT_BYTES)) for size in sizes)
+    def put(self, new_size: int, old_size: int | None) -> None:
+        self.write_units += _write_units(max(new_size, old_size or 0))
+
+    def delete(self, old_size: int | None) -> None:
+        self.write_units += _write_units(old_size or 0)
+
+
+def _write_units(size: int) -> int:
+    return max(1, math.ceil(size / WRITE_UNIT_BYTES))
+
+
+class ItemTooLarge(ValueError):
+    """What DynamoDB answers (a ValidationException) to a write of an item over 400 KB: the whole request fails."""
+
+
+class Unprocessed(RuntimeError):
+    """Keys or items were still unprocessed after every retry (throttling): the caller's batch fails, to be retried."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retries of unprocessed keys and items: the n-th waits a random time in [0, min(cap, base * 2**n))."""
+
+    base_s: float = 0.05
+    cap_s: float = 2.0
+    attempts: int = 10
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+
+    def pause(self, retry: int) -> None:
+        self.sleep(self.jitter() * min(self.cap_s, self.base_s * 2**retry))
 
 
 class IndexTable(Protocol):
@@ -60,38 +98,139 @@ def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield values[start : start + size]
 
 
-class DynamoIndexTable:
-    def __init__(self, client: DynamoDBClient, table_name: str, meter: CapacityMeter | None = None) -> None:
-        self._client = client
-        self._table = table_name
+def _key_of(item: Mapping[str, Any]) -> Key:
+    return (str(item["pk"]), str(item["sk"]))
+
+
+class _BatchedTable:
+    """BatchGetItem/BatchWriteItem in requests of 100/25, unprocessed ones retried with backoff, all metered.
+    A subclass answers one request (`_get_batch`, `_write_batch`) and knows the size of an item it replaces
+    (`_stored_size`)."""
+
+    def __init__(self, meter: CapacityMeter | None, backoff: Backoff | None) -> None:
         self.meter = meter or CapacityMeter()
+        self._backoff = backoff or Backoff()
+
+    def _get_batch(self, keys: Sequence[Key]) -> tuple[dict[Key, tuple[dict[str, Any], int]], list[Key]]:
+        """The items found (with their sizes) and the keys left unprocessed, for one request."""
+        raise NotImplementedError
+
+    def _write_batch(self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key]) -> list[Key]:
+        """Apply one request of wire-format puts and deletes; the keys left unprocessed."""
+        raise NotImplementedError
+
+    def _stored_size(self, key: Key) -> int | None:
+        raise NotImplementedError
 
     def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
         found: dict[Key, dict[str, Any]] = {}
         for chunk in _chunks(list(dict.fromkeys(keys)), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {self._table: {"Keys": [to_item({"pk": pk, "sk": sk}) for pk, sk in chunk]}}
-            returned_sizes: list[int] = []
-            while request:
+            pending = list(chunk)
+            for retry in range(self._backoff.attempts + 1):
+                if retry:
+                    self._backoff.pause(retry - 1)
                 self.meter.round_trips += 1
-                answer = self._client.batch_get_item(RequestItems=request)
-                for raw in answer.get("Responses", {}).get(self._table, []):
-                    item = from_item(raw)
-                    returned_sizes.append(item_size(raw))
-                    found[(item["pk"], item["sk"])] = item
-                request = answer.get("UnprocessedKeys") or {}
-            self.meter.read(returned_sizes + [0] * (len(chunk) - len(returned_sizes)))
+                answered, left = self._get_batch(pending)
+                self.meter.read(
+                    [size for _, size in answered.values()] + [0] * (len(pending) - len(left) - len(answered))
+                )
+                found |= {key: item for key, (item, _) in answered.items()}
+                pending = left
+                if not pending:
+                    break
+            else:
+                raise Unprocessed(f"{len(pending)} keys unprocessed after {self._backoff.attempts} retries")
         return found
 
     def write_many(self, puts: Sequence[Mapping[str, Any]], deletes: Sequence[Key]) -> None:
-        requests = [{"PutRequest": {"Item": to_item(item)}} for item in puts]
-        requests += [{"DeleteRequest": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in deletes]
-        self.meter.wrote([item_size(r["PutRequest"]["Item"]) for r in requests if "PutRequest" in r])
-        self.meter.wrote([0] * len(deletes))
-        for chunk in _chunks(requests, BATCH_WRITE_LIMIT):
-            pending: dict[str, Any] = {self._table: list(chunk)}
-            while pending:
+        keys = [_key_of(item) for item in puts] + list(deletes)
+        if len(set(keys)) < len(keys):
+            raise ValueError("Provided list of item keys contains duplicates")  # as DynamoDB refuses them
+        requests: list[Mapping[str, Any] | Key] = [*puts, *deletes]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            # Converted a request at a time: a bulk batch's puts are most of the index.
+            chunk = [
+                (key, to_item(request) if isinstance(request, Mapping) else None)
+                for key, request in zip(
+                    keys[start : start + BATCH_WRITE_LIMIT], requests[start : start + BATCH_WRITE_LIMIT], strict=True
+                )
+            ]
+            for key, item in chunk:
+                if item is not None and item_size(item) > ITEM_LIMIT_BYTES:
+                    raise ItemTooLarge(f"{TOO_LARGE}: {key[0]}/{key[1]}")
+            pending = dict(chunk)
+            for retry in range(self._backoff.attempts + 1):
+                if retry:
+                    self._backoff.pause(retry - 1)
                 self.meter.round_trips += 1
-                pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                old_sizes = {key: self._stored_size(key) for key in pending}
+                left = set(
+                    self._write_batch(
+                        [item for item in pending.values() if item is not None],
+                        [key for key, item in pending.items() if item is None],
+                    )
+                )
+                for key, item in pending.items():
+                    if key in left:
+                        continue
+                    if item is None:
+                        self.meter.delete(old_sizes[key])
+                    else:
+                        self.meter.put(item_size(item), old_sizes[key])
+                pending = {key: item for key, item in pending.items() if key in left}
+                if not pending:
+                    break
+            else:
+                raise Unprocessed(f"{len(pending)} items unprocessed after {self._backoff.attempts} retries")
+
+
+class DynamoIndexTable(_BatchedTable):
+    """The real table. DynamoDB does not say what an item it replaces weighed: the adapter remembers the size
+    of every item it has read or written, and bills an item it has not seen as new (the indexer reads what it
+    rewrites; the search function only reads)."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        meter: CapacityMeter | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__(meter, backoff)
+        self._client = client
+        self._table = table_name
+        self._sizes: dict[Key, int | None] = {}
+
+    def _get_batch(self, keys: Sequence[Key]) -> tuple[dict[Key, tuple[dict[str, Any], int]], list[Key]]:
+        request: dict[str, Any] = {self._table: {"Keys": [to_item({"pk": pk, "sk": sk}) for pk, sk in keys]}}
+        answer = self._client.batch_get_item(RequestItems=request)
+        found: dict[Key, tuple[dict[str, Any], int]] = {}
+        for raw in answer.get("Responses", {}).get(self._table, []):
+            item = from_item(raw)
+            found[_key_of(item)] = (item, item_size(raw))
+        unprocessed: dict[str, Any] = dict(answer.get("UnprocessedKeys") or {})
+        left = [(str(key["pk"]["S"]), str(key["sk"]["S"])) for key in unprocessed.get(self._table, {}).get("Keys", [])]
+        self._sizes |= {key: None for key in keys if key not in found and key not in left}
+        self._sizes |= {key: size for key, (_, size) in found.items()}
+        return found, left
+
+    def _write_batch(self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key]) -> list[Key]:
+        requests: list[Any] = [{"PutRequest": {"Item": item}} for item in puts]
+        requests += [{"DeleteRequest": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in deletes]
+        answer = self._client.batch_write_item(RequestItems={self._table: requests})
+        left = []
+        for request in (answer.get("UnprocessedItems") or {}).get(self._table, []):
+            wire = request["PutRequest"]["Item"] if "PutRequest" in request else request["DeleteRequest"]["Key"]
+            left.append((str(wire["pk"]["S"]), str(wire["sk"]["S"])))
+        for item in puts:
+            key = (str(item["pk"]["S"]), str(item["sk"]["S"]))
+            if key not in left:
+                self._sizes[key] = item_size(item)
+        self._sizes |= {key: None for key in deletes if key not in left}
+        return left
+
+    def _stored_size(self, key: Key) -> int | None:
+        return self._sizes.get(key)
 
     def keys_with_prefix(self, prefix: str) -> list[Key]:
         keys: list[Key] = []
@@ -109,27 +248,53 @@ class DynamoIndexTable:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-class InMemoryIndexTable:
-    """The same table in a dict, metered identically: for the benchmark's large corpora and unit tests."""
+class InMemoryIndexTable(_BatchedTable):
+    """The same table in a dict, metered identically: for the benchmark's large corpora and unit tests.
+    `unprocessed` (a share in [0, 1), with `seed`) leaves that share of each request's keys or items unprocessed,
+    at random but reproducibly, as a throttled table does; the retries then pause through `backoff`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, unprocessed: float = 0.0, seed: int = 0, backoff: Backoff | None = None) -> None:
+        super().__init__(None, backoff or Backoff(sleep=lambda _: None))
         self.items: dict[Key, dict[str, Any]] = {}
-        self.meter = CapacityMeter()
+        self._sizes: dict[Key, int] = {}
+        self._unprocessed = unprocessed
+        self._rng = random.Random(seed)
 
-    def get_many(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
-        unique = list(dict.fromkeys(keys))
-        self.meter.round_trips += math.ceil(len(unique) / BATCH_GET_LIMIT)
-        found = {key: dict(self.items[key]) for key in unique if key in self.items}
-        self.meter.read([item_size(to_item(item)) for item in found.values()] + [0] * (len(unique) - len(found)))
-        return found
+    def _left_over(self, keys: Sequence[Key]) -> list[Key]:
+        if not self._unprocessed:
+            return []
+        return [key for key in keys if self._rng.random() < self._unprocessed]
 
-    def write_many(self, puts: Sequence[Mapping[str, Any]], deletes: Sequence[Key]) -> None:
-        self.meter.round_trips += math.ceil((len(puts) + len(deletes)) / BATCH_WRITE_LIMIT)
-        self.meter.wrote([item_size(to_item(item)) for item in puts] + [0] * len(deletes))
+    def _get_batch(self, keys: Sequence[Key]) -> tuple[dict[Key, tuple[dict[str, Any], int]], list[Key]]:
+        left = self._left_over(keys)
+        skipped = set(left)
+        found = {
+            key: (dict(self.items[key]), self._size(key)) for key in keys if key in self.items and key not in skipped
+        }
+        return found, left
+
+    def _size(self, key: Key) -> int:
+        # Cached as written; computed for an item a test or the benchmark placed in `items` directly.
+        if key not in self._sizes:
+            self._sizes[key] = item_size(to_item(self.items[key]))
+        return self._sizes[key]
+
+    def _write_batch(self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key]) -> list[Key]:
+        keys = [(str(item["pk"]["S"]), str(item["sk"]["S"])) for item in puts]
+        left = self._left_over([*keys, *deletes])
+        skipped = set(left)
         for key in deletes:
-            self.items.pop(key, None)
-        for item in puts:
-            self.items[(item["pk"], item["sk"])] = dict(item)
+            if key not in skipped:
+                self.items.pop(key, None)
+                self._sizes.pop(key, None)
+        for key, item in zip(keys, puts, strict=True):
+            if key not in skipped:
+                self.items[key] = from_item(item)
+                self._sizes[key] = item_size(item)
+        return left
+
+    def _stored_size(self, key: Key) -> int | None:
+        return self._size(key) if key in self.items else None
 
     def keys_with_prefix(self, prefix: str) -> list[Key]:
         return [key for key in self.items if key[0].startswith(prefix)]

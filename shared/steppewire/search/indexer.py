@@ -3,110 +3,61 @@
 Every change message names a slug; the articles table is the truth, so the indexer re-reads the
 article and makes the index say the same: indexed as it is now if it is there, gone if it is not.
 That makes messages order-independent and idempotent. A batch of slugs is applied together, so a
-posting list shared by many of them is rewritten once per batch, not once per article.
+term shared by many of them is rewritten once per batch, not once per article.
+
+What a batch writes of a term (the layout is `schema.py`'s): a small term's whole list; a large term's tail
+only, unless the tail has grown to `tail_postings`, when it is merged into the chunks in the same batch (the
+fold: the chunks that changed, their lean forms and the head, then the emptied tail). A term that grows to
+`large_term_postings` is chunked the same way; one that falls below `drop_head_below` is made small again.
+Merge writes go first and the tails after them, so a query reading between the two sees each posting once.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from steppewire.articles.store import ArticleStore, StoredArticle
 from steppewire.search.analysis import prefix_key, terms, token_spans, word_pairs
-from steppewire.search.heads import (
-    DROP_HEAD_BELOW,
-    LARGE_TERM_POSTINGS,
-    build_head,
-    directory_attributes,
-    directory_from_attributes,
-    head_attributes,
-)
+from steppewire.search.heads import build_head, head_attributes
 from steppewire.search.index_store import IndexTable, Key
-from steppewire.search.lines import pack_lines, unpack_lines
-from steppewire.search.postings import FACETS, Posting, collector_paused, count, decode, merge
+from steppewire.search.postings import FACETS, Posting, collector_paused, encode
 from steppewire.search.ranking import CorpusStats, FieldWeights
 from steppewire.search.rows import SearchRow, doc_key
-
-STATS_KEY: Key = ("STATS", "STATS")
-DIRECTORY_KEY: Key = ("DIRECTORY", "DIRECTORY")
-PREFIX_CHARS = 3  # as-you-type starts at the third character
-TAG_PREFIX = "#tag:"
-
-
-def term_key(term: str) -> Key:
-    return (f"T#{term}", "P")
-
-
-def head_key(term: str) -> Key:
-    return (f"T#{term}", "H")
-
-
-def slug_key(slug: str) -> Key:
-    return (f"SLUG#{slug}", "SLUG")
-
-
-def prefix_item_key(surface: str) -> Key:
-    return (f"P#{surface[:PREFIX_CHARS]}", "P")
-
-
-def tag_term(tag: str) -> str:
-    return f"{TAG_PREFIX}{' '.join(tag.split()).casefold()}"  # any run of white space is one space
+from steppewire.search.schema import (
+    DIRECTORY_KEY,
+    PREFIX_CHARS,
+    STATS_KEY,
+    DirectoryEntry,
+    Indexed,
+    IndexPolicy,
+    Stats,
+    Tail,
+    Vocabulary,
+    chunk_item,
+    chunk_key,
+    chunk_postings,
+    directory_attributes,
+    directory_from_attributes,
+    head_key,
+    lean_item,
+    lean_key,
+    prefix_item_key,
+    slug_key,
+    tag_term,
+    term_key,
+    vocabulary_item,
+    vocabulary_of,
+    with_changes,
+)
 
 
 def minute_of(timestamp: str) -> int:
     return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() // 60)
-
-
-@dataclass
-class Stats:
-    documents: int = 0
-    total_lengths: list[int] = field(default_factory=lambda: [0, 0, 0])
-    next_doc: int = 1
-    codes: dict[str, dict[str, int]] = field(default_factory=lambda: {facet: {} for facet in FACETS})
-    labels: dict[str, dict[str, str]] = field(default_factory=lambda: {facet: {} for facet in FACETS})
-
-    @classmethod
-    def from_item(cls, item: Mapping[str, Any] | None) -> Stats:
-        if item is None:
-            return cls()
-        return cls(
-            documents=int(item["documents"]),
-            total_lengths=[int(n) for n in item["total_lengths"]],
-            next_doc=int(item["next_doc"]),
-            codes={facet: {k: int(v) for k, v in item["codes"][facet].items()} for facet in FACETS},
-            labels={facet: dict(item["labels"][facet]) for facet in FACETS},
-        )
-
-    def to_item(self) -> dict[str, Any]:
-        return {
-            "pk": STATS_KEY[0],
-            "sk": STATS_KEY[1],
-            "documents": self.documents,
-            "total_lengths": self.total_lengths,
-            "next_doc": self.next_doc,
-            "codes": self.codes,
-            "labels": self.labels,
-        }
-
-    @property
-    def corpus(self) -> CorpusStats:
-        """What BM25 needs of these statistics."""
-        title, summary, body = self.total_lengths
-        return CorpusStats(self.documents, (title, summary, body))
-
-    def code(self, facet: str, value: str | None) -> int:
-        """Small integer for a facet value (0 = none), assigned on first sight; matched case-insensitively."""
-        if not value:
-            return 0
-        key = value.strip().casefold()
-        codes = self.codes[facet]
-        if key not in codes:
-            codes[key] = len(codes) + 1
-            self.labels[facet][str(codes[key])] = value.strip()
-        return codes[key]
 
 
 @dataclass(frozen=True)
@@ -146,16 +97,33 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # the index already had that revision (or no article)
     terms_rewritten: int = 0
+    terms_merged: int = 0  # large terms whose tail was merged into their chunks (or that were chunked or unchunked)
+    merge_write_units: float = 0.0  # of the write units of this batch, those the merges took
+
+
+@dataclass
+class _TermChange:
+    """What a batch does to one term: the postings its documents had before and have now."""
+
+    before: dict[int, Posting] = field(default_factory=dict)
+    after: dict[int, Posting] = field(default_factory=dict)
 
 
 class Indexer:
-    def __init__(self, table: IndexTable, article_reader: Callable[[str], StoredArticle | None]) -> None:
+    def __init__(
+        self,
+        table: IndexTable,
+        article_reader: Callable[[str], StoredArticle | None],
+        policy: IndexPolicy | None = None,
+    ) -> None:
         self._table = table
         self._read_article = article_reader
+        self._policy = policy or IndexPolicy()
 
     @classmethod
-    def for_store(cls, table: IndexTable, articles: ArticleStore) -> Indexer:
-        return cls(table, articles.article)
+    def for_store(cls, table: IndexTable, articles: ArticleStore, policy: IndexPolicy | None = None) -> Indexer:
+        # A hidden article (a draft, a private post) reads as absent: it is never indexed, or is dropped.
+        return cls(table, articles.public_article, policy)
 
     def apply(self, slugs: Collection[str], *, force: bool = False) -> IndexReport:
         """Make the index agree with the articles table for these slugs. An article whose revision the index
@@ -163,7 +131,6 @@ class Indexer:
         (a rebuild, e.g. after the analyzer changed)."""
         slugs = list(dict.fromkeys(slugs))
         current = self._table.get_many([slug_key(slug) for slug in slugs] + [STATS_KEY, DIRECTORY_KEY])
-        stats = Stats.from_item(current.get(STATS_KEY))
         analyzed = {}
         unchanged = []
         for slug in slugs:
@@ -173,112 +140,207 @@ class Indexer:
                 unchanged.append(slug)
                 continue
             analyzed[slug] = analyze_article(item) if item is not None else None
-        report = self._write(list(analyzed), current, stats, analyzed) if analyzed else IndexReport()
+        report = self._write(current, analyzed) if analyzed else IndexReport()
         report.unchanged = unchanged
         return report
 
     def _write(
-        self,
-        slugs: Iterable[str],
-        current: Mapping[Key, Mapping[str, Any]],
-        stats: Stats,
-        analyzed: Mapping[str, AnalyzedArticle | None],
+        self, current: Mapping[Key, Mapping[str, Any]], analyzed: Mapping[str, AnalyzedArticle | None]
     ) -> IndexReport:
         report = IndexReport()
-        upserts: dict[str, list[Posting]] = defaultdict(list)
-        removals: dict[str, set[int]] = defaultdict(set)
+        stats = Stats.from_item(current.get(STATS_KEY))
+        changes: dict[str, _TermChange] = defaultdict(_TermChange)
         surface_deltas: dict[Key, Counter[tuple[str, str]]] = defaultdict(Counter)
         puts: list[dict[str, Any]] = []
         deletes: list[Key] = []
-        for slug in slugs:
-            old = current.get(slug_key(slug))
-            article = analyzed[slug]
+        replaced_rows: list[Key] = []
+        for slug, article in analyzed.items():
+            old_item = current.get(slug_key(slug))
+            old = Indexed.from_item(old_item) if old_item is not None else None
             if old is not None:
-                doc = int(old["doc"])
-                for term in unpack_lines(old["terms"]):
-                    removals[term].add(doc)
-                for surface, term in (line.split("\t") for line in unpack_lines(old["surfaces"])):
+                for term in old.tfs:
+                    changes[term].before[old.doc] = old.posting(term)
+                for surface, term in old.surfaces.items():
                     surface_deltas[prefix_item_key(surface)][(surface, term)] -= 1
                 stats.documents -= 1
-                stats.total_lengths = [t - int(n) for t, n in zip(stats.total_lengths, old["lengths"], strict=True)]
+                stats.total_lengths = [t - n for t, n in zip(stats.total_lengths, old.lengths, strict=True)]
+                replaced_rows.append(doc_key(old.doc))
             if article is None:
                 if old is not None:
-                    deletes += [slug_key(slug), doc_key(int(old["doc"]))]
+                    deletes += [slug_key(slug), doc_key(old.doc)]
                     report.removed.append(slug)
                 continue
-            doc = int(old["doc"]) if old is not None else stats.next_doc
+            doc = old.doc if old is not None else stats.next_doc
             stats.next_doc = max(stats.next_doc, doc + 1)
-            title_terms, summary_terms, body_terms = article.fields
-            lengths = (len(title_terms), len(summary_terms), len(body_terms))
-            codes = {facet: stats.code(facet, article.facet_values[facet]) for facet in FACETS}
-            counts = [Counter(field_terms) for field_terms in article.fields]
-            # Word pairs and tags have no term frequency (tf 0): they filter, the words rank.
-            pairs = {pair for field_terms in article.fields for pair in word_pairs(field_terms)}
-            doc_terms = set().union(*counts) | pairs | {tag_term(tag) for tag in article.tags}
-            for term in doc_terms:
-                tf = (counts[0][term], counts[1][term], counts[2][term])
-                upserts[term].append(
-                    Posting(
-                        doc, tf, lengths, article.published_minute, codes["lang"], codes["category"], codes["country"]
-                    )
-                )
-                removals[term].discard(doc)
+            indexed = self._indexed(doc, article, stats)
+            for term in indexed.tfs:
+                changes[term].after[doc] = indexed.posting(term)
             for surface, term in article.surfaces.items():
                 surface_deltas[prefix_item_key(surface)][(surface, term)] += 1
             stats.documents += 1
-            stats.total_lengths = [t + n for t, n in zip(stats.total_lengths, lengths, strict=True)]
-            puts.append(article.row.to_item(doc))
-            puts.append(
-                {
-                    "pk": slug_key(slug)[0],
-                    "sk": slug_key(slug)[1],
-                    "doc": doc,
-                    # packed: a long article's ~20,000 terms and pairs would not fit a 400 KB item as lists
-                    "terms": pack_lines(sorted(doc_terms)),
-                    "surfaces": pack_lines(f"{surface}\t{term}" for surface, term in sorted(article.surfaces.items())),
-                    "lengths": list(lengths),
-                    "revision": article.revision,
-                }
-            )
+            stats.total_lengths = [t + n for t, n in zip(stats.total_lengths, indexed.lengths, strict=True)]
+            puts += [article.row.to_item(doc), indexed.to_item(slug)]
             report.indexed.append(slug)
-        touched = sorted(set(upserts) | set(removals))
-        existing = self._table.get_many([term_key(t) for t in touched] + list(surface_deltas))
+        touched = sorted(changes)
+        # The result rows are read too, only so that the adapter bills their overwrite or delete at their size.
+        vocabulary_tails = [(key[0], "T") for key in surface_deltas]
+        existing = self._table.get_many(
+            [term_key(t) for t in touched] + list(surface_deltas) + vocabulary_tails + replaced_rows
+        )
         directory = directory_from_attributes(current.get(DIRECTORY_KEY))
+        directory_before = dict(directory)
         corpus = stats.corpus  # final: every article of the batch is counted
-        with collector_paused():  # thousands of postings decoded per head item
-            for term in touched:
-                previous = existing.get(term_key(term))
-                merged = merge(previous["p"] if previous else None, upserts.get(term, ()), removals.get(term, set()))
-                postings = count(merged)
-                if postings:
-                    puts.append({"pk": term_key(term)[0], "sk": "P", "p": merged})
-                elif previous is not None:
-                    deletes.append(term_key(term))
-                if postings >= LARGE_TERM_POSTINGS or (term in directory and postings >= DROP_HEAD_BELOW):
-                    head = build_head(decode(merged), corpus, FieldWeights())
-                    puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
-                    directory[term] = postings
-                elif term in directory:
-                    deletes.append(head_key(term))
-                    del directory[term]
-        if directory or DIRECTORY_KEY in current:
-            puts.append({"pk": DIRECTORY_KEY[0], "sk": DIRECTORY_KEY[1], **directory_attributes(directory)})
+        merges: dict[str, Tail] = {}
+        for term in touched:
+            tail = self._changed_tail(Tail.from_item(existing.get(term_key(term))), changes[term])
+            policy = self._policy
+            if tail.chunks and tail.documents < policy.drop_head_below:
+                merges[term] = tail  # unchunked
+            elif tail.chunks and len(tail.added) + len(tail.removed) >= policy.tail_postings:
+                merges[term] = tail
+            elif not tail.chunks and tail.documents >= policy.large_term_postings:
+                merges[term] = tail  # chunked
+            elif tail.documents:
+                puts.append(tail.to_item(term))
+            elif term_key(term) in existing:
+                deletes.append(term_key(term))
         report.terms_rewritten = len(touched)
+        merge_puts: list[dict[str, Any]] = []
+        merge_deletes: list[Key] = []
+        if merges:
+            with collector_paused():  # thousands of postings decoded per merged term
+                self._merge(merges, corpus, directory, puts, merge_puts, merge_deletes)
+            report.terms_merged = len(merges)
+        if directory != directory_before:
+            puts.append({"pk": DIRECTORY_KEY[0], "sk": DIRECTORY_KEY[1], **directory_attributes(directory)})
         for key, deltas in surface_deltas.items():
-            vocabulary = {s: list(v) for s, v in (existing.get(key) or {}).get("v", {}).items()}
+            tail_key = (key[0], "T")
+            counts: Vocabulary = vocabulary_of(existing.get(tail_key))
             for (surface, term), delta in deltas.items():
-                docs = int(vocabulary.get(surface, [term, 0])[1]) + delta
-                if docs > 0:
-                    vocabulary[surface] = [term, docs]
-                else:
-                    vocabulary.pop(surface, None)
+                total = counts.get(surface, (term, 0))[1] + delta
+                counts[surface] = (term, total)
+            counts = {surface: change for surface, change in counts.items() if change[1]}
+            if len(counts) < self._policy.vocabulary_tail:
+                if counts:
+                    puts.append(vocabulary_item(tail_key, counts))
+                elif tail_key in existing:
+                    deletes.append(tail_key)
+                continue
+            vocabulary = with_changes(vocabulary_of(existing.get(key)), counts)
             if vocabulary:
-                puts.append({"pk": key[0], "sk": key[1], "v": vocabulary})
+                puts.append(vocabulary_item(key, vocabulary))
             elif key in existing:
                 deletes.append(key)
+            if tail_key in existing:
+                deletes.append(tail_key)
         puts.append(stats.to_item())
+        meter = self._table.meter
+        merged_before = meter.write_units
+        self._table.write_many(merge_puts, [])  # chunks, lean chunks, heads: before the tails that point at them
+        merge_units = meter.write_units - merged_before
         self._table.write_many(puts, deletes)
+        merged_before = meter.write_units
+        self._table.write_many([], merge_deletes)  # what unchunked terms had: after their whole lists
+        report.merge_write_units = merge_units + meter.write_units - merged_before
         return report
+
+    def _indexed(self, doc: int, article: AnalyzedArticle, stats: Stats) -> Indexed:
+        title_terms, summary_terms, body_terms = article.fields
+        counts = [Counter(field_terms) for field_terms in article.fields]
+        # Word pairs and tags have no term frequency (tf 0): they filter, the words rank.
+        pairs = {pair for field_terms in article.fields for pair in word_pairs(field_terms)}
+        doc_terms = set().union(*counts) | pairs | {tag_term(tag) for tag in article.tags}
+        lang, category, country = (stats.code(facet, article.facet_values[facet]) for facet in FACETS)
+        return Indexed(
+            doc=doc,
+            lengths=(len(title_terms), len(summary_terms), len(body_terms)),
+            minute=article.published_minute,
+            codes=(lang, category, country),
+            tfs={term: (counts[0][term], counts[1][term], counts[2][term]) for term in doc_terms},
+            surfaces=dict(article.surfaces),
+            revision=article.revision,
+        )
+
+    @staticmethod
+    def _changed_tail(tail: Tail, change: _TermChange) -> Tail:
+        """The term's `P` item after the batch's change. A small term's list is its whole list; a large term's
+        chunk postings that the change replaces or removes are recorded as removed (their old version)."""
+        added = {p.doc: p for p in tail.added}
+        removed = {p.doc: p for p in tail.removed}
+        for doc, old in change.before.items():
+            if doc in added:
+                del added[doc]  # not merged yet: dropped (a chunk version it replaced stays in `removed`)
+            elif tail.chunks:
+                removed[doc] = old
+        added |= change.after
+        documents = tail.documents - len(change.before) + len(change.after)
+        by_doc = sorted(added.values(), key=lambda p: p.doc)
+        return Tail(by_doc, sorted(removed.values(), key=lambda p: p.doc), tail.chunks, documents)
+
+    def _merge(
+        self,
+        merges: Mapping[str, Tail],
+        corpus: CorpusStats,
+        directory: dict[str, DirectoryEntry],
+        puts: list[dict[str, Any]],
+        merge_puts: list[dict[str, Any]],
+        merge_deletes: list[Key],
+    ) -> None:
+        """Fold each tail into its term's chunks (chunking a term that became large, unchunking one that became
+        small): reads the term's chunks, lean chunks and head, writes what changed."""
+        keys = [
+            key
+            for term, tail in merges.items()
+            for number in range(tail.chunks)
+            for key in (chunk_key(term, number), lean_key(term, number))
+        ]
+        found = self._table.get_many(keys + [head_key(term) for term in merges])
+        for term, tail in merges.items():
+            stored = [found.get(chunk_key(term, number)) for number in range(tail.chunks)]
+            old_chunks = [chunk_postings(item) if item is not None else [] for item in stored]
+            postings = tail.current(old_chunks)
+            if tail.documents < self._policy.drop_head_below:
+                if postings:
+                    puts.append(Tail(postings, [], 0, len(postings)).to_item(term))
+                else:
+                    merge_deletes.append(term_key(term))
+                merge_deletes += [key for key in found if key[0] == term_key(term)[0]]
+                directory.pop(term, None)
+                continue
+            chunks = rechunk(old_chunks, postings, self._policy.chunk_postings)
+            for number, chunk in enumerate(chunks):
+                old = stored[number] if number < len(stored) else None
+                if old is None or bytes(old["p"]) != encode(chunk):
+                    merge_puts += [chunk_item(term, number, chunk), lean_item(term, number, chunk)]
+            merge_deletes += [
+                key
+                for number in range(len(chunks), tail.chunks)
+                for key in (chunk_key(term, number), lean_key(term, number))
+            ]
+            head = build_head(postings, corpus, FieldWeights(), self._policy.head_postings)
+            merge_puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
+            puts.append(Tail([], [], len(chunks), len(postings)).to_item(term))
+            entry = directory.get(term)
+            if entry is None or entry.chunks != len(chunks):
+                directory[term] = DirectoryEntry(len(postings), len(chunks))
+
+
+def rechunk(chunks: Sequence[Sequence[Posting]], postings: Sequence[Posting], size: int) -> list[list[Posting]]:
+    """`postings` (doc-ordered) cut into chunks: each existing chunk keeps its doc range (from its first doc to
+    the next chunk's), so a change rewrites the chunks it touches only; the last one fills to `size` and then
+    starts the next; a middle one is split when it passes twice `size` (the chunks after it are renumbered)."""
+    firsts = [chunk[0].doc for chunk in chunks if chunk]
+    groups: list[list[Posting]] = [[] for _ in firsts] or [[]]
+    for posting in postings:
+        groups[max(0, bisect_right(firsts, posting.doc) - 1)].append(posting)
+    result: list[list[Posting]] = []
+    for number, group in enumerate(groups):
+        limit = size if number == len(groups) - 1 else 2 * size
+        if len(group) > limit:
+            result += [group[start : start + size] for start in range(0, len(group), size)]
+        elif group:
+            result.append(group)
+    return result
 
 
 def _same_revision(article: StoredArticle | None, indexed: Mapping[str, Any] | None) -> bool:

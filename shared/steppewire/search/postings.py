@@ -34,7 +34,7 @@ import sys
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate, chain, repeat
@@ -170,37 +170,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def count(data: bytes) -> int:
-    """The number of postings in `data`, from its header (no decompression)."""
-    return _read_head(data)[2]
-
-
-def merge(data: bytes | None, upserts: Iterable[Posting], removed_docs: Collection[int]) -> bytes:
-    """The indexer's read-modify-write: drop the postings of `removed_docs` from `data` (None = no list
-    yet), then apply `upserts` (a posting replaces the stored one of the same doc, or is added). A doc
-    may be both removed and upserted: it ends up with the upserted posting. Works on columns, without
-    building Posting objects for the stored list."""
-    replacing: dict[int, Posting] = {}
-    for posting in upserts:
-        if posting.doc in replacing:
-            raise ValueError(f"doc {posting.doc} is upserted twice")
-        replacing[posting.doc] = posting
-    rows: list[Row] = []
-    if data is not None:
-        stored: Iterable[Row] = zip(*_decode_columns(data), strict=True)
-        if removed_docs or replacing:
-            rows = [row for row in stored if row[0] not in removed_docs and row[0] not in replacing]
-        else:
-            rows = list(stored)
-    rows.extend((p.doc, *p.tf, *p.lengths, p.minute, p.lang, p.category, p.country) for p in replacing.values())
-    rows.sort(key=operator.itemgetter(0))
-    if rows:
-        columns: Columns = list(zip(*rows, strict=True))
-    else:
-        columns = [[] for _ in COLUMNS]
-    return _encode_columns(columns)
 
 
 def _transpose3(triples: list[tuple[int, int, int]]) -> tuple[Sequence[int], Sequence[int], Sequence[int]]:

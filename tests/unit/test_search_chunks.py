@@ -1,0 +1,231 @@
+"""Large terms in chunks, tails and merges: whatever sequence of publishes, edits and removals, the index holds
+the postings a whole-list rebuild of the final articles holds, every item stays bounded, and a publish writes
+a large term's small tail, not its chunks. Tiny thresholds, so that a few articles chunk and merge."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from steppewire.articles.store import StoredArticle
+from steppewire.dynamo_items import item_size, to_item
+from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult
+from steppewire.search.index_store import ITEM_LIMIT_BYTES, InMemoryIndexTable, Key
+from steppewire.search.indexer import Indexer, rechunk
+from steppewire.search.postings import MAX_VALUE, Posting
+from steppewire.search.schema import (
+    DIRECTORY_KEY,
+    MAX_ITEM_POSTINGS,
+    STATS_KEY,
+    IndexPolicy,
+    Stats,
+    Tail,
+    Vocabulary,
+    chunk_item,
+    chunk_key,
+    chunk_postings,
+    directory_from_attributes,
+    lean_item,
+    term_key,
+    vocabulary_of,
+    with_changes,
+)
+from tests.fakes import stored_article
+
+TINY = IndexPolicy(
+    large_term_postings=4, drop_head_below=2, head_postings=2, chunk_postings=2, tail_postings=2, vocabulary_tail=2
+)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+WORDS = ["steppe", "wire", "tenge", "cotton", "border", "summit"]
+
+Steps = list[list[tuple[int, int | None]]]  # batches of (article number, text variant or None = removed)
+
+
+def article(number: int, variant: int, revision: int) -> StoredArticle:
+    words = [WORDS[(number * 7 + variant * 3 + k) % len(WORDS)] for k in range(2 + (number + variant) % 5)]
+    return stored_article(
+        slug=f"a{number}",
+        title=f"{words[0]} report",
+        text=" ".join(words),
+        tags=[["economy"], ["elections"], []][(number + variant) % 3],
+        lang=["en", "ru"][variant % 2],
+        country=["Kazakhstan", None][number % 2],
+        published_at=(NOW - timedelta(hours=number * 5 + variant)).isoformat(),
+        revision=revision,
+    )
+
+
+def apply_steps(steps: Steps, policy: IndexPolicy) -> tuple[InMemoryIndexTable, dict[str, StoredArticle]]:
+    table = InMemoryIndexTable()
+    articles: dict[str, StoredArticle] = {}
+    indexer = Indexer(table, articles.get, policy)
+    revisions: dict[int, int] = {}
+    for batch in steps:
+        for number, variant in batch:
+            revisions[number] = revisions.get(number, 0) + 1
+            if variant is None:
+                articles.pop(f"a{number}", None)
+            else:
+                articles[f"a{number}"] = article(number, variant, revisions[number])
+        indexer.apply([f"a{number}" for number, _ in batch])
+    return table, articles
+
+
+def postings_by_slug(table: InMemoryIndexTable) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """Every term's current postings, by slug and facet label: comparable across indexes whose doc ids differ."""
+    items = table.items
+    slugs = {int(item["doc"]): str(item["slug"]) for key, item in items.items() if key[1] == "DOC"}
+    labels = Stats.from_item(items.get(STATS_KEY)).labels
+    terms: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for key, item in items.items():
+        if key[0].startswith("T#") and key[1] == "P":
+            term = key[0][2:]
+            tail = Tail.from_item(item)
+            chunks = [chunk_postings(items[chunk_key(term, number)]) for number in range(tail.chunks)]
+            terms[term] = {
+                slugs[p.doc]: (p.tf, p.lengths, p.minute, labels["lang"].get(str(p.lang)), p.country > 0)
+                for p in tail.current(chunks)
+            }
+    return terms
+
+
+def vocabularies(table: InMemoryIndexTable) -> dict[str, Vocabulary]:
+    """Every prefix vocabulary with its tail's changes applied."""
+    prefixes = {key[0] for key in table.items if key[0].startswith("P#")}
+    return {
+        prefix: with_changes(
+            vocabulary_of(table.items.get((prefix, "P"))), vocabulary_of(table.items.get((prefix, "T")))
+        )
+        for prefix in prefixes
+    }
+
+
+def check_bounded(table: InMemoryIndexTable, policy: IndexPolicy) -> None:
+    directory = directory_from_attributes(table.items.get(DIRECTORY_KEY))
+    for key, item in table.items.items():
+        if not key[0].startswith("T#"):
+            continue
+        term = key[0][2:]
+        if key[1] == "P":
+            tail = Tail.from_item(item)
+            if tail.chunks:
+                assert directory[term].chunks == tail.chunks
+                assert len(tail.added) + len(tail.removed) < policy.tail_postings
+                assert tail.documents >= policy.drop_head_below
+                assert all(chunk_key(term, number) in table.items for number in range(tail.chunks))
+            else:
+                assert term not in directory and len(tail.added) < policy.large_term_postings
+        elif key[1].startswith("C"):
+            assert 0 < len(chunk_postings(item)) <= 2 * policy.chunk_postings
+            assert int(key[1][1:]) < Tail.from_item(table.items[term_key(term)]).chunks
+
+
+def answers(table: InMemoryIndexTable, policy: IndexPolicy, request: SearchRequest) -> tuple[Any, ...]:
+    engine = SearchEngine(table, lambda: NOW, policy=policy)
+    engine.load_directory()
+    result: SearchResult = engine.search(request)
+    return result.total, sorted((hit.slug, hit.score) for hit in result.hits), result.facets
+
+
+batches = st.lists(
+    st.lists(st.tuples(st.integers(0, 11), st.one_of(st.none(), st.integers(0, 3))), min_size=1, max_size=6),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches)
+def test_chunks_and_tails_hold_what_a_whole_list_rebuild_holds(steps: Steps) -> None:
+    table, articles = apply_steps(steps, TINY)
+    check_bounded(table, TINY)
+    rebuilt = InMemoryIndexTable()
+    Indexer(rebuilt, articles.get, IndexPolicy()).apply(sorted(articles))  # no term is large: whole lists
+    assert postings_by_slug(table) == postings_by_slug(rebuilt)
+    assert vocabularies(table) == vocabularies(rebuilt)
+    assert all(len(vocabulary_of(item)) < TINY.vocabulary_tail for key, item in table.items.items() if key[1] == "T")
+    for q in ["steppe ", "tenge wire ", "cotton", "report ", '"steppe wire"']:
+        for request in (SearchRequest(q, per_page=50), SearchRequest(q, per_page=1, sort="date")):
+            assert answers(table, TINY, request) == answers(rebuilt, IndexPolicy(), request), request
+
+
+def test_a_publish_writes_a_large_terms_tail_not_its_chunks() -> None:
+    table, articles = apply_steps([[(n, 0) for n in range(12)]], TINY)
+    common = term_key("report")
+    assert Tail.from_item(table.items[common]).chunks > 1
+    written: list[Key] = []
+    write_many = table.write_many
+
+    def recording(puts: Any, deletes: Any) -> None:
+        written.extend((str(item["pk"]), str(item["sk"])) for item in puts)
+        write_many(puts, deletes)
+
+    table.write_many = recording  # type: ignore[method-assign]
+    articles["a12"] = article(12, 0, 1)
+    report = Indexer(table, articles.get, TINY).apply(["a12"])
+    assert report.terms_merged == 0 and report.merge_write_units == 0
+    assert common in written and not [key for key in written if key[1][0] in "CLH"]
+
+
+def test_merges_cost_write_units_the_report_counts() -> None:
+    table = InMemoryIndexTable()
+    articles = {f"a{n}": article(n, 0, 1) for n in range(40)}
+    indexer = Indexer(table, articles.get, TINY)
+    merged = [indexer.apply([slug]) for slug in sorted(articles)]
+    assert sum(report.terms_merged for report in merged) > 0
+    assert 0 < sum(report.merge_write_units for report in merged) < table.meter.write_units
+
+
+def test_a_term_in_every_one_of_250000_documents_fits_items_of_400_kb() -> None:
+    policy = IndexPolicy()
+    postings = [
+        Posting(doc, (0, 1, doc % 7), (9, 30, 400 + doc % 900), 29_000_000 + doc, 1 + doc % 2, doc % 9, 3)
+        for doc in range(1, 250_001)
+    ]
+    chunks = rechunk([], postings, policy.chunk_postings)
+    assert [p for chunk in chunks for p in chunk] == postings
+    assert max(len(chunk) for chunk in chunks) == policy.chunk_postings
+    sizes = [
+        item_size(to_item(make("T#the", n, chunk)))
+        for n, chunk in enumerate(chunks)
+        for make in (chunk_item, lean_item)
+    ]
+    assert max(sizes) < ITEM_LIMIT_BYTES
+
+
+def test_the_worst_case_chunk_fits_an_item() -> None:
+    # Values that defeat every narrowing and compression: a chunk at its bound is still below 400 KB.
+    worst = [
+        Posting(
+            doc * 40_000,
+            (MAX_VALUE, doc, MAX_VALUE - doc),
+            (doc * 3, MAX_VALUE, doc * 7),
+            (doc * 2_654_435_761) % MAX_VALUE,
+            MAX_VALUE,
+            doc * 11,
+            MAX_VALUE - doc * 5,
+        )
+        for doc in range(1, MAX_ITEM_POSTINGS + 1)
+    ]
+    assert item_size(to_item(chunk_item("T#worst", 0, worst))) < ITEM_LIMIT_BYTES
+
+
+def test_a_chunk_keeps_its_doc_range_and_a_middle_one_splits_only_past_twice_the_size() -> None:
+    def p(doc: int) -> Posting:
+        return Posting(doc, (1, 0, 0), (1, 1, 1), doc, 0, 0, 0)
+
+    chunks = [[p(1), p(2)], [p(10), p(11)]]
+    assert rechunk(chunks, [p(d) for d in (1, 2, 3, 10, 11, 12)], 2) == [[p(1), p(2), p(3)], [p(10), p(11)], [p(12)]]
+    assert rechunk(chunks, [p(d) for d in (1, 2, 3, 4, 5, 10)], 2) == [[p(1), p(2)], [p(3), p(4)], [p(5)], [p(10)]]
+    assert rechunk(chunks, [p(11)], 2) == [[p(11)]]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"chunk_postings": MAX_ITEM_POSTINGS}, {"large_term_postings": 10, "drop_head_below": 20}, {"tail_postings": 0}],
+)
+def test_a_policy_that_would_not_fit_items_is_refused(bad: dict[str, int]) -> None:
+    with pytest.raises(ValueError):
+        IndexPolicy(**bad)
