@@ -73,15 +73,20 @@ def index_policy() -> IndexPolicy:
 
 @cache
 def publisher() -> Publisher:
+    settings = load_settings(PublishSettings)
+    return _publisher_on(settings.articles_table_name, settings.index_queue_url)
+
+
+def _publisher_on(articles_table_name: str, index_queue_url: str) -> Publisher:
+    """The publishing domain on AWS, handing its articles to the indexer through that queue."""
     from steppewire.articles.aws_adapters import S3ObjectStorage, SqsIndexFeed
     from steppewire.articles.publishing import Publisher
     from steppewire.articles.store import DynamoArticleStore
 
-    settings = load_settings(PublishSettings)
     return Publisher(
-        store=DynamoArticleStore(dynamodb_client(), settings.articles_table_name),
+        store=DynamoArticleStore(dynamodb_client(), articles_table_name),
         storage=S3ObjectStorage(s3_client()),
-        index=SqsIndexFeed(sqs_client(), settings.index_queue_url),
+        index=SqsIndexFeed(sqs_client(), index_queue_url),
         clock=utc_now,
     )
 
@@ -107,22 +112,14 @@ def import_coordinator() -> Coordinator:
 
 @cache
 def item_importer() -> ItemImporter:
-    from steppewire.articles.aws_adapters import S3ObjectStorage, SqsIndexFeed
-    from steppewire.articles.publishing import Publisher
-    from steppewire.articles.store import DynamoArticleStore
+    from steppewire.articles.aws_adapters import S3ObjectStorage
     from steppewire.imports.run_store import DynamoImportRuns
     from steppewire.imports.service import ItemImporter
 
     settings = load_settings(ImportWorkerSettings)
-    reports = S3ObjectStorage(s3_client())
-    publishing = Publisher(
-        store=DynamoArticleStore(dynamodb_client(), settings.articles_table_name),
-        storage=reports,
-        index=SqsIndexFeed(sqs_client(), settings.bulk_index_queue_url),
-        clock=utc_now,
-    )
     runs = DynamoImportRuns(dynamodb_client(), settings.articles_table_name)
-    return ItemImporter(publishing, runs, reports, utc_now)
+    publishing = _publisher_on(settings.articles_table_name, settings.bulk_index_queue_url)
+    return ItemImporter(publishing, runs, S3ObjectStorage(s3_client()), utc_now)
 
 
 @cache

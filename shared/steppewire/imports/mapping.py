@@ -20,10 +20,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, get_args
 from urllib.parse import unquote, urlsplit
 
-from steppewire.articles.document import NEWSROOM_TIMEZONE, make_slug
+from steppewire.articles.document import NEWSROOM_TIMEZONE, Lang, make_slug
+from steppewire.articles.publishing import MAX_TAGS
 from steppewire.articles.sanitize import plain_text, shorten
 from steppewire.imports.wxr import Channel, WxrItem
 
@@ -33,11 +34,9 @@ ARTICLE_TYPE: Final = "post"
 SKIPPED_STATUSES: Final = frozenset({"trash", "auto-draft"})
 HIDDEN_STATUSES: Final = frozenset({"draft", "pending", "private"})
 PUBLIC_STATUSES: Final = frozenset({"publish", "future"})
-MAX_TAGS: Final = 20
 DERIVED_TITLE_CHARS: Final = 80
 NULL_DATE: Final = "0000-00-00 00:00:00"
 DEFAULT_CATEGORY: Final = "uncategorized"
-_LANGUAGES: Final = {"en": "en", "ru": "ru"}
 _POLYLANG_MEMBER = re.compile(r's:\d+:"([^"]*)";i:(\d+);')  # one {language: post id} pair of the map
 
 
@@ -188,7 +187,8 @@ def _language(item: WxrItem, channel: Channel) -> str:
     polylang = next((term.nicename for term in item.terms if term.domain == "language"), None)
     if polylang:
         return polylang  # an unsupported one is rejected by the language rule, naming it
-    return _LANGUAGES.get(channel.language.split("-")[0].lower(), "en")
+    channel_language = channel.language.split("-")[0].lower()
+    return channel_language if channel_language in get_args(Lang) else "en"
 
 
 def _category(item: WxrItem, channel: Channel) -> str | None:

@@ -169,7 +169,7 @@ class Coordinator:
             self._refuse(run, "the export has no items; nothing was imported")
             return
         run = self._runs.counted(run.run_id, sum(counts.values()), dict(counts))
-        self._progress(run)
+        progress(self._runs, self._reports, run, self._clock)
         self._hand_out(run, context, remaining_seconds)
 
     def _hand_out(self, run: ImportRun, context: ExportContext, remaining_seconds: Callable[[], float]) -> None:
@@ -208,16 +208,13 @@ class Coordinator:
             if advanced.complete:
                 finish(self._runs, self._reports, advanced, self._clock)
             else:
-                self._progress(advanced)
+                progress(self._runs, self._reports, advanced, self._clock)
         return advanced
 
     def _too_big(self, run: ImportRun, index: int, post: ImportedPost, size: int) -> None:
         reason = f"the post is {size:,} bytes once read, more than one queue message holds ({MAX_MESSAGE_BYTES:,})"
         note = ItemNote(index, post.post_id, post.title, Counted.REJECTED, (reason,))
         self._runs.record(run.run_id, Counted.REJECTED, note)
-
-    def _progress(self, run: ImportRun) -> None:
-        progress(self._runs, self._reports, run, self._clock)
 
 
 def _message(run: ImportRun, index: int, post: ImportedPost) -> str:
@@ -294,8 +291,8 @@ def finish(runs: ImportRuns, reports: ObjectStorage, run: ImportRun, clock: Call
 
 
 def import_report(run: ImportRun, notes: Sequence[ItemNote], now: datetime) -> dict[str, Any]:
-    started = datetime.fromisoformat(run.started_at.replace("Z", "+00:00"))
-    ended = datetime.fromisoformat(run.finished_at.replace("Z", "+00:00")) if run.finished_at else now
+    started = datetime.fromisoformat(run.started_at)
+    ended = datetime.fromisoformat(run.finished_at) if run.finished_at else now
     elapsed = max((ended - started).total_seconds(), 0.0)
     posts = sum(run.counts[name] for name in Counted if name is not Counted.SKIPPED)
     report: dict[str, Any] = {
