@@ -88,7 +88,9 @@ def _summarize(report: dict[str, Any], where: str) -> int:
         print(f"refused: {report.get('error')}")
         return 1
     counts = ", ".join(f"{count:,} {name}" for name, count in report["counts"].items())
-    print(f"finished in {report['elapsed_seconds']} s ({report['posts_per_second']} posts/s): {counts}")
+    rate = report["posts_per_second"]  # none when the import took less than the report's one-second clock
+    pace = f" ({rate} posts/s)" if rate is not None else ""
+    print(f"finished in {report['elapsed_seconds']} s{pace}: {counts}")
     rejected = report.get("rejected", [])
     for line in rejected[:SHOWN_REJECTIONS]:
         print(f"  rejected post {line['post_id']} ({line['title']!r}): {'; '.join(line['reasons'])}")
