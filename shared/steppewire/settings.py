@@ -76,6 +76,7 @@ class ImportWorkerSettings:
 @dataclasses.dataclass(frozen=True)
 class ArticlesApiSettings:
     articles_table_name: str
+    public_base_url: str = ""  # the feeds' and sitemaps' links; empty = the address the request came in at
 
 
 @dataclasses.dataclass(frozen=True)

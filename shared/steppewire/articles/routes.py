@@ -1,5 +1,5 @@
 """HTTP routes of the articles API: the newest-first listing with filters, one article by slug (with its
-translations), and where an address of the old site now leads."""
+translations), where an address of the old site now leads, and the feeds and sitemaps."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import quote
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseContentSchema
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
-from steppewire.api.resolver import BadRequest, NotFound, documented
-from steppewire.articles.store import MAX_PATH_CHARS, timestamp
-from steppewire.wiring import article_reader
+from steppewire.api.resolver import BadRequest, ErrorBody, NotFound, documented
+from steppewire.articles.store import MAX_PATH_CHARS, listing_key, timestamp
+from steppewire.articles.syndication import CONTENT_TYPES, FEED_SIZE, PUBLICATION, Feed, FeedFormat, Syndication
+from steppewire.settings import ArticlesApiSettings, load_settings
+from steppewire.wiring import article_reader, utc_now
 
 router = APIGatewayRouter()
 DEFAULT_PAGE = 20
@@ -84,6 +89,10 @@ def _decode_cursor(cursor: str, facets: list[str]) -> str:
     return after
 
 
+def _facets(given: dict[str, str | None]) -> list[str]:
+    return [f"{name}#{value.strip().casefold()}" for name in FACET_PRIORITY if (value := given.get(name))] or ["all"]
+
+
 def _card(item: dict[str, Any]) -> dict[str, Any]:
     return {name: item.get(name) for name in ArticleCard.model_fields} | {"tags": item.get("tags") or []}
 
@@ -102,12 +111,10 @@ def list_articles(
     tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     country: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> ArticlePage:
-    given = {"tag": tag, "category": category, "country": country, "lang": lang}
-    facets = [f"{name}#{value.strip().casefold()}" for name in FACET_PRIORITY if (value := given[name])] or ["all"]
+    facets = _facets({"tag": tag, "category": category, "country": country, "lang": lang})
     after = _decode_cursor(cursor, facets) if cursor else None
     # Scheduled articles (dated in the future) stay out of every listing until their time.
-    now = timestamp(datetime.now(UTC)) + "#\uffff"
-    cards, last = article_reader().listing(facets, before=now, limit=limit, start_after=after)
+    cards, last = article_reader().listing(facets, before=listing_key(utc_now()), limit=limit, start_after=after)
     return ArticlePage(
         items=[ArticleCard(**_card(card)) for card in cards],
         limit=limit,
@@ -157,3 +164,117 @@ def find_redirect(
     if slug is None:
         raise NotFound("No published article was at the old address given in 'path'")
     return ArticleLink(slug=slug, url=_url(slug))
+
+
+FeedFacet = Literal["category", "tag", "country"]
+_FEED_FILE = r"\.(rss|atom)$"
+
+
+def _xml_answers(*content_types: str, errors: tuple[int, ...] = ()) -> dict[int, OpenAPIResponse]:
+    """A route answering XML: its 200 as text of these types, and the errors' JSON bodies."""
+    answers = documented(ErrorBody, *errors)
+    xml: OpenAPIResponseContentSchema = {"schema": {"type": "string"}}
+    answers[200] = {"description": "Successful Response", "content": dict.fromkeys(content_types, xml)}
+    return answers
+
+
+def _site() -> str:
+    """The public address articles' paths hang off: the `PublicBaseUrl` setting, else where this request came
+    in (straight at API Gateway the stage is part of every address; a custom domain has none)."""
+    configured: str = load_settings(ArticlesApiSettings).public_base_url
+    if configured:
+        return configured.rstrip("/")
+    event = router.current_event
+    context = event.request_context
+    host = str(event.headers.get("Host") or context.domain_name)
+    stage = f"/{context.stage}" if host == context.domain_name else ""
+    return f"{event.headers.get('X-Forwarded-Proto', 'http')}://{host}{stage}"
+
+
+def _syndication() -> tuple[Syndication, str]:
+    site = _site()
+    return Syndication(article_reader(), now=utc_now(), site=site, path=_url), site
+
+
+def _feed(feed_format: FeedFormat, lang: str, facets: list[str], title: str) -> Response[str]:
+    syndication, site = _syndication()
+    feed = Feed(title=title, lang=lang, self_url=site + quote(router.current_event.path))
+    return Response(200, CONTENT_TYPES[feed_format], syndication.feed(feed_format, facets, feed))
+
+
+def _format(feed: str) -> FeedFormat:
+    return "rss" if feed.endswith(".rss") else "atom"
+
+
+@router.get(
+    "/feeds/<feed>",
+    summary=f"The latest {FEED_SIZE} public articles in one language, as RSS 2.0 or Atom",
+    tags=["feeds"],
+    responses=_xml_answers(CONTENT_TYPES["rss"], CONTENT_TYPES["atom"]),
+)
+def language_feed(
+    feed: Annotated[
+        str, Path(pattern=r"^(en|ru)" + _FEED_FILE, description="`en.rss`, `en.atom`, `ru.rss` or `ru.atom`")
+    ],
+) -> Response[str]:
+    lang = feed.partition(".")[0]
+    return _feed(_format(feed), lang, _facets({"lang": lang}), f"{PUBLICATION} ({lang})")
+
+
+@router.get(
+    "/feeds/<lang>/<facet>/<feed>",
+    summary=f"The latest {FEED_SIZE} public articles in one language of a category, tag or country, as RSS or Atom",
+    tags=["feeds"],
+    responses=_xml_answers(CONTENT_TYPES["rss"], CONTENT_TYPES["atom"]),
+)
+def facet_feed(
+    lang: Annotated[Literal["en", "ru"], Path()],
+    facet: Annotated[FeedFacet, Path(description=" or ".join(get_args(FeedFacet)))],
+    feed: Annotated[
+        str,
+        Path(
+            pattern=r"^\s*\S.{0,99}" + _FEED_FILE,
+            description="The category, tag or country (as in the articles, case ignored), then `.rss` or `.atom`: "
+            "`Economy.rss`, `national bank.atom`",
+        ),
+    ],
+) -> Response[str]:
+    value = feed.rpartition(".")[0]
+    title = f"{PUBLICATION} ({lang}): {value.strip()}"
+    return _feed(_format(feed), lang, _facets({facet: value, "lang": lang}), title)
+
+
+@router.get(
+    "/sitemaps/news.xml",
+    summary="Google News sitemap: the articles published in the last 48 hours (at most 1,000)",
+    tags=["sitemaps"],
+    responses=_xml_answers(CONTENT_TYPES["sitemap"]),
+)
+def news_sitemap() -> Response[str]:
+    return Response(200, CONTENT_TYPES["sitemap"], _syndication()[0].news())
+
+
+@router.get(
+    "/sitemaps/index.xml",
+    summary="Sitemap index: one sitemap per month (UTC) from the oldest public article to this month",
+    tags=["sitemaps"],
+    responses=_xml_answers(CONTENT_TYPES["sitemap"]),
+)
+def sitemap_index() -> Response[str]:
+    return Response(200, CONTENT_TYPES["sitemap"], _syndication()[0].index())
+
+
+@router.get(
+    "/sitemaps/<month>",
+    summary="The sitemap of one month (UTC): every public article published in it, with hreflang alternates",
+    tags=["sitemaps"],
+    responses=_xml_answers(CONTENT_TYPES["sitemap"], errors=(404,)),
+)
+def month_sitemap(
+    month: Annotated[str, Path(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])\.xml$", description="`yyyy-mm.xml`")],
+) -> Response[str]:
+    year, number = int(month[:4]), int(month[5:7])
+    body = _syndication()[0].month(year, number)
+    if body is None:
+        raise NotFound(f"No sitemap for {month[:7]}: that month has not begun")
+    return Response(200, CONTENT_TYPES["sitemap"], body)

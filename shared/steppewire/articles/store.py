@@ -10,9 +10,10 @@ Table layout (string keys `pk`/`sk`; no Scan on any path):
       published_at and whether it is hidden
   `REDIRECT#<legacy path>` / `<slug>`   one per old site address of an article (`legacy_path` form):
       published_at and whether it is hidden; two imported sites may share an address (`/?p=1`)
-Access patterns: one article = GetItem; a listing, newest first = Query on one `LIST#` partition,
-descending, with `sk` <= now (scheduled articles stay hidden until their time); other filters of the
-same request are a FilterExpression on that partition; a story's versions = Query on its `GROUP#`
+Access patterns: one article = GetItem; a page of articles = BatchGetItem; a listing, newest first = Query
+on one `LIST#` partition, descending, with `sk` <= now (scheduled articles stay hidden until their time),
+and for a time range (a sitemap's month, the news sitemap's 48 hours) also `sk` >= its start; other filters
+of the same request are a FilterExpression on that partition; a story's versions = Query on its `GROUP#`
 partition; an old address = Query on its `REDIRECT#` partition. Every publish, update or unpublish is one
 TransactWriteItems of the article and all its other items, so readers never see half an article.
 """
@@ -35,7 +36,10 @@ if TYPE_CHECKING:
 
     from steppewire.articles.document import Article
 
-CARD_FIELDS = ("slug", "title", "excerpt", "published_at", "lang", "category", "tags", "country")
+# `updated_at` and `translation_group` are for the sitemaps (`<lastmod>`, hreflang alternates).
+CARD_FIELDS = (
+    "slug", "title", "excerpt", "published_at", "lang", "category", "tags", "country", "updated_at", "translation_group"
+)  # fmt: skip
 # A save writes the article, its source, cards (4 + MAX_TAGS), a group item and a redirect per path, and deletes
 # the old ones that changed: with 20 paths at most 93 actions, within DynamoDB's 100 per transaction.
 MAX_LEGACY_PATHS = 20
@@ -49,6 +53,11 @@ _TRACKING = re.compile(r"utm_.*|fbclid|gclid|yclid|_ga", re.IGNORECASE)
 def timestamp(moment: datetime) -> str:
     """Fixed-width UTC text, so that string order is time order in sort keys."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def listing_key(moment: datetime) -> str:
+    """The greatest listing sort key of an article published at or before `moment` (any slug)."""
+    return timestamp(moment) + "#\uffff"
 
 
 def listing_facets(article: StoredArticle) -> list[str]:
@@ -385,14 +394,26 @@ class DynamoArticleStore:
             raise OutOfOrder()
 
     def listing(
-        self, facets: Sequence[str], *, before: str, limit: int, start_after: str | None
+        self,
+        facets: Sequence[str],
+        *,
+        before: str,
+        limit: int,
+        start_after: str | None,
+        since: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """Cards carrying every facet, newest first, `since` <= sort key <= `before`; the page and, if more
+        remain, the sort key to continue after."""
         partition, *others = facets
         values: dict[str, Any] = {":pk": f"LIST#{partition}", ":before": before}
         values |= {f":f{index}": facet for index, facet in enumerate(others)}
+        if since is not None:
+            if since > before:
+                return [], None  # DynamoDB refuses an empty BETWEEN
+            values[":since"] = since
         request: dict[str, Any] = {
             "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND sk <= :before",
+            "KeyConditionExpression": "pk = :pk AND " + ("sk BETWEEN :since AND :before" if since else "sk <= :before"),
             "ExpressionAttributeValues": to_item(values),
             "ScanIndexForward": False,
         }
@@ -411,6 +432,27 @@ class DynamoArticleStore:
         more = len(cards) > limit
         cards = cards[:limit]
         return cards, (str(cards[-1]["sk"]) if more and cards else None)
+
+    def oldest_listed(self, *, before: str) -> str | None:
+        """The publication time of the oldest public article published at or before `before`, if any."""
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk <= :before",
+            ExpressionAttributeValues=to_item({":pk": "LIST#all", ":before": before}),
+            ScanIndexForward=True,
+            Limit=1,
+        )
+        return str(from_item(page["Items"][0])["published_at"]) if page["Items"] else None
+
+    def articles(self, slugs: Sequence[str]) -> list[StoredArticle]:
+        """These articles, in this order, hidden or not; a slug no longer stored is left out."""
+        from steppewire.search.index_store import DynamoIndexTable
+
+        # The index's batched reader (BatchGetItem by 100 keys, unprocessed keys retried with backoff) is
+        # generic over `pk`/`sk`: reused on this table rather than written twice.
+        keys = [(f"ARTICLE#{slug}", "ARTICLE") for slug in slugs]
+        found = DynamoIndexTable(self._client, self._table).get_many(keys)
+        return [StoredArticle.from_item(found[key]) for key in keys if key in found]
 
     def _partition(self, pk: str) -> list[dict[str, Any]]:
         """A group's versions or an address's articles: a handful of small items, one page."""
