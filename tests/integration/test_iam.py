@@ -64,6 +64,7 @@ def test_each_function_is_granted_exactly_what_it_calls(
 
         assert stack.api_request("GET", "/articles?tag=tenge").json()["items"] == []  # a.md was deleted
         assert stack.api_request("GET", "/articles/versioned").json()["title"] == "Versioned"
+        assert "<title>Versioned</title>" in stack.api_request("GET", "/feeds/en.rss").body_text  # BatchGetItem
         assert stack.api_request("GET", "/search?q=versioned").json()["total"] == 1
         assert stack.invoke("SearchIndexFunction", {"reindex": True})["indexed"] == 1
 

@@ -18,7 +18,15 @@ from pydantic import BaseModel, Field
 
 from steppewire.api.resolver import BadRequest, ErrorBody, NotFound, documented
 from steppewire.articles.store import MAX_PATH_CHARS, listing_key, timestamp
-from steppewire.articles.syndication import CONTENT_TYPES, FEED_SIZE, PUBLICATION, Feed, FeedFormat, Syndication
+from steppewire.articles.syndication import (
+    CONTENT_TYPES,
+    FEED_SIZE,
+    MEDIA_TYPES,
+    PUBLICATION,
+    Feed,
+    FeedFormat,
+    Syndication,
+)
 from steppewire.settings import ArticlesApiSettings, load_settings
 from steppewire.wiring import article_reader, utc_now
 
@@ -210,7 +218,7 @@ def _format(feed: str) -> FeedFormat:
     "/feeds/<feed>",
     summary=f"The latest {FEED_SIZE} public articles in one language, as RSS 2.0 or Atom",
     tags=["feeds"],
-    responses=_xml_answers(CONTENT_TYPES["rss"], CONTENT_TYPES["atom"]),
+    responses=_xml_answers(MEDIA_TYPES["rss"], MEDIA_TYPES["atom"]),
 )
 def language_feed(
     feed: Annotated[
@@ -225,11 +233,11 @@ def language_feed(
     "/feeds/<lang>/<facet>/<feed>",
     summary=f"The latest {FEED_SIZE} public articles in one language of a category, tag or country, as RSS or Atom",
     tags=["feeds"],
-    responses=_xml_answers(CONTENT_TYPES["rss"], CONTENT_TYPES["atom"]),
+    responses=_xml_answers(MEDIA_TYPES["rss"], MEDIA_TYPES["atom"]),
 )
 def facet_feed(
     lang: Annotated[Literal["en", "ru"], Path()],
-    facet: Annotated[FeedFacet, Path(description=" or ".join(get_args(FeedFacet)))],
+    facet: Annotated[FeedFacet, Path(description="What the value is: " + ", ".join(get_args(FeedFacet)))],
     feed: Annotated[
         str,
         Path(
@@ -248,7 +256,7 @@ def facet_feed(
     "/sitemaps/news.xml",
     summary="Google News sitemap: the articles published in the last 48 hours (at most 1,000)",
     tags=["sitemaps"],
-    responses=_xml_answers(CONTENT_TYPES["sitemap"]),
+    responses=_xml_answers(MEDIA_TYPES["sitemap"]),
 )
 def news_sitemap() -> Response[str]:
     return Response(200, CONTENT_TYPES["sitemap"], _syndication()[0].news())
@@ -258,7 +266,7 @@ def news_sitemap() -> Response[str]:
     "/sitemaps/index.xml",
     summary="Sitemap index: one sitemap per month (UTC) from the oldest public article to this month",
     tags=["sitemaps"],
-    responses=_xml_answers(CONTENT_TYPES["sitemap"]),
+    responses=_xml_answers(MEDIA_TYPES["sitemap"]),
 )
 def sitemap_index() -> Response[str]:
     return Response(200, CONTENT_TYPES["sitemap"], _syndication()[0].index())
@@ -268,7 +276,7 @@ def sitemap_index() -> Response[str]:
     "/sitemaps/<month>",
     summary="The sitemap of one month (UTC): every public article published in it, with hreflang alternates",
     tags=["sitemaps"],
-    responses=_xml_answers(CONTENT_TYPES["sitemap"], errors=(404,)),
+    responses=_xml_answers(MEDIA_TYPES["sitemap"], errors=(404,)),
 )
 def month_sitemap(
     month: Annotated[str, Path(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])\.xml$", description="`yyyy-mm.xml`")],

@@ -28,11 +28,12 @@ SITEMAP_LIMIT = 50_000  # the sitemaps protocol's limit per file
 MONTH_SITEMAP_PATH = "/sitemaps/{month}.xml"  # month: yyyy-mm
 
 FeedFormat = Literal["rss", "atom"]
-CONTENT_TYPES: Mapping[str, str] = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "sitemap": "application/xml; charset=utf-8",
+MEDIA_TYPES: Mapping[str, str] = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "sitemap": "application/xml",
 }
+CONTENT_TYPES: Mapping[str, str] = {kind: f"{media}; charset=utf-8" for kind, media in MEDIA_TYPES.items()}
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -125,7 +126,7 @@ def rss(feed: Feed, articles: Sequence[StoredArticle], site: str, link: Callable
     _add(channel, "description", f"{feed.title}: the latest {FEED_SIZE} articles")
     _add(channel, "language", feed.lang)
     _add(channel, "lastBuildDate", format_datetime(_moment(_newest(articles))))
-    _add(channel, "atom:link", href=feed.self_url, rel="self", type=CONTENT_TYPES["rss"].split(";")[0])
+    _add(channel, "atom:link", href=feed.self_url, rel="self", type=MEDIA_TYPES["rss"])
     for article in articles:
         item = _add(channel, "item")
         _add(item, "title", article.title)
@@ -150,7 +151,7 @@ def atom(feed: Feed, articles: Sequence[StoredArticle], site: str, link: Callabl
     _add(root, "title", feed.title)
     _add(root, "updated", _newest(articles))
     _add(root, "link", href=site, rel="alternate")
-    _add(root, "link", href=feed.self_url, rel="self", type=CONTENT_TYPES["atom"].split(";")[0])
+    _add(root, "link", href=feed.self_url, rel="self", type=MEDIA_TYPES["atom"])
     # Atom wants an author for every entry: an article without a byline is the newsroom's.
     _add(_add(root, "author"), "name", PUBLICATION)
     for article in articles:
