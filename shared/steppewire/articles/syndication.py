@@ -67,7 +67,7 @@ class Shelf(Protocol):
 
 @dataclass(frozen=True)
 class Feed:
-    """One feed's identity: its title, its own address and the site address it belongs to."""
+    """One feed's identity: its title, its language and its own address."""
 
     title: str
     lang: str
@@ -92,10 +92,6 @@ def _declare(*prefixes: str) -> dict[str, str]:
 
 def _document(root: ET.Element) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
-
-
-def _moment(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def guid(article: StoredArticle) -> str:
@@ -125,14 +121,14 @@ def rss(feed: Feed, articles: Sequence[StoredArticle], site: str, link: Callable
     _add(channel, "link", site)
     _add(channel, "description", f"{feed.title}: the latest {FEED_SIZE} articles")
     _add(channel, "language", feed.lang)
-    _add(channel, "lastBuildDate", format_datetime(_moment(_newest(articles))))
+    _add(channel, "lastBuildDate", format_datetime(datetime.fromisoformat(_newest(articles))))
     _add(channel, "atom:link", href=feed.self_url, rel="self", type=MEDIA_TYPES["rss"])
     for article in articles:
         item = _add(channel, "item")
         _add(item, "title", article.title)
         _add(item, "link", link(article.slug))
         _add(item, "guid", guid(article), isPermaLink="false")
-        _add(item, "pubDate", format_datetime(_moment(article.published_at)))
+        _add(item, "pubDate", format_datetime(datetime.fromisoformat(article.published_at)))
         _add(item, "atom:updated", article.updated_at)
         if article.author:
             _add(item, "dc:creator", article.author)
@@ -277,7 +273,7 @@ class Syndication:
 
     def index(self) -> str:
         oldest = self._shelf.oldest_listed(before=listing_key(self._now))
-        months = months_between(_moment(oldest), self._now) if oldest else []
+        months = months_between(datetime.fromisoformat(oldest), self._now) if oldest else []
         return sitemap_index(months, self._site)
 
     def _groups(self, cards: Sequence[Mapping[str, Any]]) -> dict[str, list[Translation]]:
