@@ -228,8 +228,8 @@ def test_second_run_for_the_same_date_changes_nothing(stack: LocalStack) -> None
 
 
 def test_history_rejects_bad_parameters_by_name(stack: LocalStack) -> None:
-    unknown = stack.api_request("GET", "/rates/EUR/history")
-    assert unknown.status == 404 and "EUR" in unknown.json()["message"]
+    unknown = stack.api_request("GET", "/rates/GBP/history")
+    assert unknown.status == 404 and "GBP" in unknown.json()["message"]
     malformed = stack.api_request("GET", "/rates/KGS/history?from=yesterday")
     assert malformed.status == 422 and "'from'" in malformed.json()["message"]
     reversed_range = stack.api_request("GET", "/rates/KGS/history?from=2026-03-01&to=2026-02-01")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text, documented
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.cross import Cross, NoRate, convert, crosses, stored_rates
-from steppewire.rates.currencies import BY_CURRENCY, CURRENCIES, PIVOT, TICKER_CURRENCIES
+from steppewire.rates.currencies import BY_CURRENCY, CURRENCIES, PIVOT, STORED_CURRENCIES, TICKER_CURRENCIES
 from steppewire.rates.history import Group, csv_text, grouped
 from steppewire.rates.sources import SOURCES
 from steppewire.rates.status import SourceStatus
@@ -179,7 +179,7 @@ def get_ticker(
     responses=_with_csv(documented(History, 400, 404)),
 )
 def get_history(
-    currency: Annotated[str, Path(description="KGS, KZT, TJS, UZS or TMT", max_length=8)],
+    currency: Annotated[str, Path(description=", ".join(STORED_CURRENCIES), max_length=8)],
     from_date: Annotated[
         dt.date | None, Query(alias="from", description="First date (default: 30 days before `to`)")
     ] = None,
@@ -192,8 +192,8 @@ def get_history(
     ] = None,
 ) -> Response[History | str]:
     code = currency.upper()
-    if code not in TICKER_CURRENCIES:
-        raise NotFound(f"Unknown currency '{currency}': the ticker covers {', '.join(TICKER_CURRENCIES)}")
+    if code not in STORED_CURRENCIES:
+        raise NotFound(f"Unknown currency '{currency}': rates are stored for {', '.join(STORED_CURRENCIES)}")
     end = to_date or dt.datetime.now(NEWSROOM_TIMEZONE).date()
     # By ordinal, not timedelta: `to=0001-01-05` has no date 30 days before it.
     start = from_date or dt.date.fromordinal(max(1, end.toordinal() - DEFAULT_HISTORY_DAYS))
