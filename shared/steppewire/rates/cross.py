@@ -74,8 +74,8 @@ class Cross:
 
 
 def convert(amount: Decimal, rate: Decimal) -> Decimal:
-    """`amount` times the displayed rate, exactly."""
-    return _EXACT.multiply(amount, rate)
+    """`amount` times the displayed rate, exactly (trailing zeros dropped: 3837949.65, not 3837949.650000)."""
+    return _EXACT.multiply(amount, rate).normalize(_EXACT)
 
 
 def stored_rates(repo: RatesRepository, currencies: Iterable[str], on: date | None) -> dict[str, DailyRate]:
