@@ -10,6 +10,7 @@ from typing import Any
 from steppewire.articles.document import Article
 from steppewire.articles.store import OutOfOrder, SlugTaken, SourceState, StoredArticle, Translation, legacy_path
 from steppewire.imports.runs import Counted, ImportRun, ItemNote, RunStatus
+from steppewire.rates.status import SourceStatus
 from steppewire.rates.ticker import DailyRate, TickerEntry
 
 # What a stored article has that the search tests do not care about.
@@ -40,6 +41,7 @@ class InMemoryRatesRepository:
     def __init__(self) -> None:
         self.rates: dict[tuple[str, date], DailyRate] = {}
         self.entries: dict[str, TickerEntry] = {}
+        self.statuses: dict[str, SourceStatus] = {}
         self.writes = 0
 
     def put_rate(self, rate: DailyRate, fetched_at: datetime) -> None:
@@ -60,6 +62,16 @@ class InMemoryRatesRepository:
     def put_ticker_entry(self, entry: TickerEntry, updated_at: datetime) -> None:
         self.writes += 1
         self.entries[entry.current.currency] = entry
+
+    def first_date(self, currency: str) -> date | None:
+        return min((d for (c, d) in self.rates if c == currency), default=None)
+
+    def source_statuses(self) -> dict[str, SourceStatus]:
+        return dict(self.statuses)
+
+    def put_source_status(self, status: SourceStatus) -> None:
+        self.writes += 1
+        self.statuses[status.source] = status
 
 
 class InMemoryArticleStore:

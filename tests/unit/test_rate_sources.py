@@ -5,8 +5,8 @@ from typing import Any
 
 from samtranslator.yaml_helper import yaml_parse
 
-from steppewire.rates.model import TICKER_CURRENCIES
-from steppewire.rates.sources import FALLBACK_SOURCE, PRIMARY_SOURCE, SOURCES, feed_url_overrides
+from steppewire.rates.currencies import CURRENCIES, TICKER_CURRENCIES
+from steppewire.rates.sources import BY_CODE, FALLBACK_SOURCE, SOURCES, feed_url_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,8 +24,15 @@ def test_every_source_has_a_template_parameter_that_reaches_the_ingest_function(
 
 
 def test_every_ticker_currency_has_one_national_bank_and_all_share_the_fallback() -> None:
-    assert sorted(PRIMARY_SOURCE) == sorted(TICKER_CURRENCIES)
+    national = {c.code: c.primary for c in CURRENCIES if c.ticker}
+    assert sorted(national) == sorted(TICKER_CURRENCIES)
+    assert all(BY_CODE[str(bank)].base == code for code, bank in national.items())
     assert FALLBACK_SOURCE == "CBR"
+    assert {c.fallback for c in CURRENCIES if c.ticker} == {FALLBACK_SOURCE}
+
+
+def test_every_currency_source_is_a_known_bank() -> None:
+    assert {source for c in CURRENCIES for source in c.sources} <= set(BY_CODE)
 
 
 def test_only_set_overrides_apply() -> None:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from steppewire.rates.currencies import STORED_CURRENCIES
 from steppewire.rates.feeds import FeedResult
 from steppewire.rates.ingest import Outcome, RatesIngestion
 from steppewire.rates.model import Quote, RateSheet
@@ -15,6 +16,9 @@ from tests.fakes import InMemoryRatesRepository
 D1, D2 = date(2026, 11, 23), date(2026, 11, 24)
 NATIONAL_CURRENCIES = ("KGS", "KZT", "TJS", "UZS", "TMT")
 NOW = datetime(2026, 11, 24, 15, 5, tzinfo=ZoneInfo("Asia/Almaty"))
+# What NBK (KZT per unit) and CBR (RUB per unit) also quote, consistent with NATIONAL.
+NBK_OTHERS = {"EUR": "551.78", "RUB": "5.86", "CNY": "66.71"}
+CBR_OTHERS = {"EUR": "94.1568", "CNY": "11.3862"}
 
 NATIONAL = {  # source: (base currency, local per USD)
     "NBK": ("KZT", "472.31"),
@@ -28,6 +32,8 @@ NATIONAL = {  # source: (base currency, local per USD)
 def national_sheet(source: str, on: date, local_per_usd: str | None = None) -> FeedResult:
     base, value = NATIONAL[source]
     quotes = {"USD": Quote("USD", Decimal(1), Decimal(local_per_usd or value))}
+    if source == "NBK":
+        quotes |= {code: Quote(code, Decimal(1), Decimal(kzt)) for code, kzt in NBK_OTHERS.items()}
     return FeedResult(source, f"https://{source.lower()}.example/{on}", sheet=RateSheet(source, on, quotes))
 
 
@@ -43,6 +49,7 @@ def cbr_sheet(
         quotes[currency] = Quote(
             currency, nominal, (rub_per_usd / Decimal(local) * nominal * factor).quantize(Decimal("0.0001"))
         )
+    quotes |= {code: Quote(code, Decimal(1), Decimal(rub)) for code, rub in CBR_OTHERS.items()}
     return FeedResult("CBR", "https://cbr.example", sheet=RateSheet("CBR", on, quotes))
 
 
@@ -58,9 +65,7 @@ def all_sources(on: date, **overrides: FeedResult) -> dict[str, FeedResult]:
 def test_every_currency_is_stored_from_its_national_bank() -> None:
     repo = InMemoryRatesRepository()
     report = RatesIngestion(repo, NOW).run(D2, all_sources(D2), backfill=False)
-    assert {c: r.outcome for c, r in report.currencies.items()} == dict.fromkeys(
-        ["KGS", "KZT", "TJS", "UZS", "TMT"], Outcome.STORED
-    )
+    assert {c: r.outcome for c, r in report.currencies.items()} == dict.fromkeys(STORED_CURRENCIES, Outcome.STORED)
     assert repo.rates[("UZS", D2)].local_per_usd == Decimal("12149.84")
     assert repo.rates[("UZS", D2)].source == "CBU"
     assert repo.entries["UZS"].current.usd_per_unit == Decimal("0.000082305611")
@@ -184,8 +189,9 @@ def test_a_bank_of_russia_sheet_at_odds_with_every_national_rate_overrules_none(
     repo = InMemoryRatesRepository()
     RatesIngestion(repo, NOW).run(D1, all_sources(D1), backfill=False)
     report = RatesIngestion(repo, NOW).run(D2, all_sources(D2, CBR=cbr_sheet(D2, scale=Decimal(100))), backfill=False)
-    assert {cur: r.outcome for cur, r in report.currencies.items()} == dict.fromkeys(
-        NATIONAL_CURRENCIES, Outcome.STORED
+    assert {cur: r.outcome for cur, r in report.currencies.items()} == dict.fromkeys(STORED_CURRENCIES, Outcome.STORED)
+    assert {cur: repo.rates[(cur, D2)].source for cur in ("EUR", "RUB", "CNY")} == dict.fromkeys(
+        ("EUR", "RUB", "CNY"), "NBK"
     )
     assert not any(entry.stale for entry in repo.entries.values())
     assert "disagree with 5 of 5 national rates" in str(report.sources["CBR"].error)
@@ -206,7 +212,9 @@ def test_one_national_outlier_is_still_judged_by_an_agreeing_cross() -> None:
     report = RatesIngestion(repo, NOW).run(D2, sources, backfill=False)
     assert report.currencies["KZT"].outcome is Outcome.REJECTED
     assert report.sources["CBR"].error is None
-    assert {cur for cur, r in report.currencies.items() if r.outcome is Outcome.STORED} == {"KGS", "TJS", "UZS", "TMT"}
+    assert {cur for cur, r in report.currencies.items() if r.outcome is Outcome.STORED} == set(STORED_CURRENCIES) - {
+        "KZT"
+    }
 
 
 def test_a_cross_that_jumped_from_history_judges_no_national_rate() -> None:

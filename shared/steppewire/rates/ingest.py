@@ -6,17 +6,21 @@ Rules, in order:
    bank may answer an odd date with another day's sheet) is not used: that day's own run stores it.
    Nothing is stored for a day that has not begun in Almaty.
 Then for each currency:
-1. Candidates: the national bank's own USD quote, then the Bank of Russia cross through RUB, then
-   (TMT only) the official peg. The first candidate whose source answered is the one considered;
-   a source that answered with something implausible does not hand over to the next one.
+1. Candidates: the currency's sources in their order (`currencies.CURRENCIES`: for the five, the national
+   bank's own USD quote, then the Bank of Russia cross through RUB; for EUR, RUB and CNY the Bank of Russia,
+   then NBK's cross through KZT), then its official peg (TMT). The first candidate whose source answered
+   is the one considered; a source that answered with something implausible does not hand over to the
+   next one.
 2. Plausibility: a national quote more than CROSS_CHECK_TOLERANCE away from the Bank of Russia
    cross, or any quote more than MAX_DAILY_MOVE away from the previous stored rate, is rejected: the
-   previous rate stays in the ticker, flagged stale, and the run reports why. The cross only judges a
+   previous rate stays in the ticker, flagged stale, and the run reports why (EUR, RUB and CNY, whose
+   rate is the Bank of Russia's own, are bound by the previous rate only). The cross only judges a
    national quote when it is itself plausible: within MAX_DAILY_MOVE of the currency's previous stored
    rate, and in agreement with most of the other national quotes (when the CBR sheet disagrees with most
    of them, e.g. a USD row off by 100, the CBR sheet is the outlier and is used for nothing).
 3. Storage is idempotent: a rate already stored for that date by the same source with the same value,
    or by a preferred source, is left alone; the ticker is only rewritten when what it shows changes.
+A live run (not a backfill) also records each source's outcome, for `GET /rates/sources`.
 """
 
 from __future__ import annotations
@@ -28,20 +32,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from steppewire.rates.currencies import BY_CURRENCY, CURRENCIES, STORED_CURRENCIES
 from steppewire.rates.feeds import FeedResult
-from steppewire.rates.model import TICKER_CURRENCIES, RateSheet
+from steppewire.rates.model import RateSheet
 from steppewire.rates.repository import RatesRepository
-from steppewire.rates.sources import BY_CODE, FALLBACK_SOURCE, PRIMARY_SOURCE
+from steppewire.rates.sources import BY_CODE, FALLBACK_SOURCE
+from steppewire.rates.status import SourceStatus
 from steppewire.rates.ticker import DailyRate, TickerEntry, cross_rate, relative_difference
 
-# Turkmenistan has pegged the manat at 3.5 per USD since 2015-01-01; served only when no feed answers.
-TMT_PEG = Decimal("3.5")
+# A peg is served only when no feed answers.
 PEG_SOURCE = "PEG"
-# Preference when two sources give a rate for the same currency and date.
-SOURCE_PREFERENCE: Mapping[str, int] = {
-    **dict.fromkeys(PRIMARY_SOURCE.values(), 3),
-    FALLBACK_SOURCE: 2,
-    PEG_SOURCE: 1,
+# The currencies the Bank of Russia sheet backs up, with the source it backs up: what judges that sheet.
+_BACKED_UP_BY_CROSS: Mapping[str, str] = {
+    c.code: c.primary for c in CURRENCIES if c.primary and c.fallback == FALLBACK_SOURCE
 }
 
 CROSS_CHECK_TOLERANCE = Decimal("0.05")  # CBR crosses run through RUB and may be a business day apart
@@ -97,6 +100,12 @@ class IngestReport:
         }
 
 
+def source_preference(currency: str, source: str) -> int:
+    """Higher is preferred, when two sources give a rate for the same currency and date."""
+    ranked = (*BY_CURRENCY[currency].sources, PEG_SOURCE)
+    return len(ranked) - ranked.index(source)
+
+
 def national_rate(currency: str, sheet: RateSheet) -> DailyRate | None:
     usd = sheet.quotes.get("USD")
     if usd is None or BY_CODE[sheet.source].base != currency:
@@ -111,15 +120,17 @@ def fallback_cross_rate(currency: str, sheet: RateSheet) -> DailyRate | None:
     return DailyRate(currency, sheet.effective_date, cross_rate(local.per_unit, usd.per_unit), sheet.source)
 
 
+def sheet_rate(currency: str, sheet: RateSheet) -> DailyRate | None:
+    """The sheet's own USD quote when it is quoted in `currency`, else its cross through its base."""
+    return national_rate(currency, sheet) or fallback_cross_rate(currency, sheet)
+
+
 def candidate_rates(currency: str, sheets: Mapping[str, RateSheet], on: date) -> list[DailyRate]:
     """Available candidates in order of preference."""
-    candidates: list[DailyRate | None] = []
-    if primary := sheets.get(PRIMARY_SOURCE[currency]):
-        candidates.append(national_rate(currency, primary))
-    if fallback := sheets.get(FALLBACK_SOURCE):
-        candidates.append(fallback_cross_rate(currency, fallback))
-    if currency == "TMT":
-        candidates.append(DailyRate("TMT", on, TMT_PEG, PEG_SOURCE, peg=True))
+    facts = BY_CURRENCY[currency]
+    candidates = [sheet_rate(currency, sheets[source]) for source in facts.sources if source in sheets]
+    if facts.peg_per_usd is not None:
+        candidates.append(DailyRate(currency, on, facts.peg_per_usd, PEG_SOURCE, peg=True))
     return [candidate for candidate in candidates if candidate is not None]
 
 
@@ -174,7 +185,7 @@ def cross_outlier_problem(sheets: Mapping[str, RateSheet]) -> str | None:
     if cross is None:
         return None
     disagreeing, compared = [], 0
-    for currency, source in PRIMARY_SOURCE.items():
+    for currency, source in _BACKED_UP_BY_CROSS.items():
         national = national_rate(currency, sheets[source]) if source in sheets else None
         crossed = fallback_cross_rate(currency, cross)
         if national is None or crossed is None or not _comparable(national, crossed):
@@ -196,8 +207,8 @@ def _comparable(a: DailyRate, b: DailyRate) -> bool:
 
 
 def _unavailable_detail(currency: str, sources: Mapping[str, FeedResult]) -> str:
-    names = [PRIMARY_SOURCE[currency], FALLBACK_SOURCE]
-    return "; ".join(f"{name}: {sources[name].error or 'no USD quote'}" for name in names if name in sources)
+    names = BY_CURRENCY[currency].sources
+    return "; ".join(f"{name}: {sources[name].error or f'no {currency} rate'}" for name in names if name in sources)
 
 
 class RatesIngestion:
@@ -207,7 +218,7 @@ class RatesIngestion:
 
     def _store(self, rate: DailyRate, existing: DailyRate | None) -> Outcome:
         if existing is not None and (
-            SOURCE_PREFERENCE[existing.source] > SOURCE_PREFERENCE[rate.source]
+            source_preference(rate.currency, existing.source) > source_preference(rate.currency, rate.source)
             or (existing.source == rate.source and existing.local_per_usd == rate.local_per_usd)
         ):
             return Outcome.UNCHANGED
@@ -219,9 +230,8 @@ class RatesIngestion:
         candidates = candidate_rates(currency, sheets, requested)
         if not candidates:
             return CurrencyReport(currency, Outcome.UNAVAILABLE, _unavailable_detail(currency, sources))
-        chosen = candidates[0]
-        cross = sheets.get(FALLBACK_SOURCE)
-        cross_check = fallback_cross_rate(currency, cross) if cross and not chosen.peg else None
+        chosen, *others = candidates
+        cross_check = next((rate for rate in others if rate.source == FALLBACK_SOURCE), None)
         # One read gives both the rate already stored for that date (if any) and the one before it.
         stored = self._repo.latest_rates(currency, chosen.effective_date, 2)
         existing = stored[0] if stored and stored[0].effective_date == chosen.effective_date else None
@@ -272,10 +282,21 @@ class RatesIngestion:
             if problem := cross_outlier_problem(usable):
                 sources = {**sources, FALLBACK_SOURCE: unusable(cross, problem)}
         shown = self._repo.ticker()
-        with ThreadPoolExecutor(max_workers=len(TICKER_CURRENCIES)) as pool:
+        with ThreadPoolExecutor(max_workers=len(STORED_CURRENCIES)) as pool:
             futures = {
                 cur: pool.submit(self._ingest_and_show, cur, requested, sources, shown.get(cur), backfill)
-                for cur in TICKER_CURRENCIES
+                for cur in STORED_CURRENCIES
             }
             reports = {cur: future.result() for cur, future in futures.items()}
+        if not backfill:
+            self._record_outcomes(sources)
         return IngestReport(requested, sources, reports)
+
+    def _record_outcomes(self, sources: Mapping[str, FeedResult]) -> None:
+        """Each source's outcome of this run, as `/rates/sources` shows it; unchanged ones are not rewritten."""
+        known = self._repo.source_statuses()
+        for name, result in sources.items():
+            before = known.get(name, SourceStatus(name))
+            after = before.after_run(self._now, result.sheet.effective_date if result.sheet else None, result.error)
+            if after != before:
+                self._repo.put_source_status(after)

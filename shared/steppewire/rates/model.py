@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-TICKER_CURRENCIES: tuple[str, ...] = ("KGS", "KZT", "TJS", "UZS", "TMT")
-
 
 class FeedFormatError(ValueError):
     """A feed answered, but not with a rate sheet we can trust (empty, HTML, truncated, wrong shape)."""

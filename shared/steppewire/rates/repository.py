@@ -3,8 +3,10 @@
 Table layout (one table, string keys `pk`/`sk`, no Scan anywhere):
   pk `RATE#<CUR>`  sk `<YYYY-MM-DD>`   one item per currency and effective date (history, change base)
   pk `TICKER`      sk `<CUR>`          the ticker entry: latest rate, the one before, stale flag
+  pk `SOURCE`      sk `<SOURCE>`       a source's last success and last failure (live runs)
 Access patterns: history = Query on `RATE#<CUR>` between two dates; "the rate of a date and the one
-before it" = the same Query, newest first, up to that date, Limit 2; ticker = one Query on `TICKER`.
+before it" = the same Query, newest first, up to that date, Limit 2; the first stored date = the same
+Query, oldest first, Limit 1; ticker = one Query on `TICKER`; source statuses = one Query on `SOURCE`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from steppewire.dynamo_items import from_item, to_item
+from steppewire.rates.status import SourceStatus
 from steppewire.rates.ticker import DailyRate, TickerEntry
 
 if TYPE_CHECKING:
@@ -35,6 +38,21 @@ class RatesRepository(Protocol):
     def ticker(self) -> dict[str, TickerEntry]: ...
 
     def put_ticker_entry(self, entry: TickerEntry, updated_at: datetime) -> None: ...
+
+    def first_date(self, currency: str) -> date | None:
+        """The oldest effective date stored for the currency."""
+        ...
+
+    def source_statuses(self) -> dict[str, SourceStatus]: ...
+
+    def put_source_status(self, status: SourceStatus) -> None: ...
+
+
+def _rate_pk(currency: str) -> str:
+    return f"RATE#{currency}"
+
+
+_SOURCE_PK = "SOURCE"
 
 
 def _rate_attributes(rate: DailyRate, prefix: str = "") -> dict[str, Any]:
@@ -77,7 +95,7 @@ class DynamoRatesRepository:
     def put_rate(self, rate: DailyRate, fetched_at: datetime) -> None:
         self._put(
             {
-                "pk": f"RATE#{rate.currency}",
+                "pk": _rate_pk(rate.currency),
                 "sk": rate.effective_date.isoformat(),
                 **_rate_attributes(rate),
                 "usd_per_unit": rate.usd_per_unit,
@@ -88,7 +106,7 @@ class DynamoRatesRepository:
     def latest_rates(self, currency: str, up_to: date, limit: int) -> list[DailyRate]:
         items = self._query(
             KeyConditionExpression="pk = :pk AND sk <= :up_to",
-            ExpressionAttributeValues={":pk": {"S": f"RATE#{currency}"}, ":up_to": {"S": up_to.isoformat()}},
+            ExpressionAttributeValues={":pk": {"S": _rate_pk(currency)}, ":up_to": {"S": up_to.isoformat()}},
             ScanIndexForward=False,
             Limit=limit,
             ConsistentRead=True,
@@ -99,7 +117,7 @@ class DynamoRatesRepository:
         items = self._query(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
             ExpressionAttributeValues={
-                ":pk": {"S": f"RATE#{currency}"},
+                ":pk": {"S": _rate_pk(currency)},
                 ":start": {"S": start.isoformat()},
                 ":end": {"S": end.isoformat()},
             },
@@ -133,3 +151,39 @@ class DynamoRatesRepository:
         if entry.stale_reason:
             item["stale_reason"] = entry.stale_reason
         self._put(item)
+
+    def first_date(self, currency: str) -> date | None:
+        items = self._query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": _rate_pk(currency)}},
+            ProjectionExpression="sk",
+            Limit=1,
+        )
+        return date.fromisoformat(items[0]["sk"]) if items else None
+
+    def source_statuses(self) -> dict[str, SourceStatus]:
+        items = self._query(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": _SOURCE_PK}})
+        return {item["sk"]: _status_from(item) for item in items}
+
+    def put_source_status(self, status: SourceStatus) -> None:
+        values = {
+            "last_success_at": status.last_success_at,
+            "last_sheet_date": status.last_sheet_date,
+            "last_failure_at": status.last_failure_at,
+            "last_error": status.last_error,
+        }
+        present = {name: v if isinstance(v, str) else v.isoformat() for name, v in values.items() if v is not None}
+        self._put({"pk": _SOURCE_PK, "sk": status.source, **present})
+
+
+def _status_from(item: Mapping[str, Any]) -> SourceStatus:
+    def when(name: str) -> datetime | None:
+        return datetime.fromisoformat(item[name]) if name in item else None
+
+    return SourceStatus(
+        source=item["sk"],
+        last_success_at=when("last_success_at"),
+        last_sheet_date=date.fromisoformat(item["last_sheet_date"]) if "last_sheet_date" in item else None,
+        last_failure_at=when("last_failure_at"),
+        last_error=item.get("last_error"),
+    )
