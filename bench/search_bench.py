@@ -70,7 +70,8 @@ from steppewire.search.index_store import (
     InMemoryIndexTable,
     Key,
 )
-from steppewire.search.indexer import DIRECTORY_KEY, Indexer
+from steppewire.search.indexer import Indexer
+from steppewire.search.schema import DIRECTORY_PK
 
 ROOT = Path(__file__).resolve().parent.parent
 CRANFIELD_DIR = ROOT.parent / "shared" / "data" / "cranfield"
@@ -630,6 +631,7 @@ def measure_size(size: int) -> dict[str, Any]:
 
     item_sizes = {key: item_size(to_item(item)) for key, item in table.items.items()}
     head_sizes = [size for key, size in item_sizes.items() if key[1] == "H"]
+    directory_sizes = [size for key, size in item_sizes.items() if key[0] == DIRECTORY_PK]
     largest_key, largest = max(item_sizes.items(), key=lambda pair: pair[1])
     ours = run_queries(table, QUERIES)
     cold = run_queries(table, QUERIES, cold=True)
@@ -663,7 +665,8 @@ def measure_size(size: int) -> dict[str, Any]:
             "items_over_400kb": sum(1 for s in item_sizes.values() if s > ITEM_LIMIT_BYTES),
             "head_items": len(head_sizes),
             "head_mb": round(sum(head_sizes) / 1e6, 1),
-            "directory_kb": round(item_sizes.get(DIRECTORY_KEY, 0) / 1024, 1),
+            "directory_kb": round(sum(directory_sizes) / 1024, 1),
+            "directory_largest_shard_kb": round(max(directory_sizes, default=0) / 1024, 1),
             "build_s": round(index_s, 1),
             "bulk_cpu_s": round(bulk_cpu, 1),
             "bulk_batch": BULK_BATCH,
@@ -768,7 +771,8 @@ def report(search: Mapping[str, Any]) -> None:
             f"{int(size):,} articles ({figures['corpus']} text): index {index['items']:,} items, {index['mb']} MB,"
             f" largest {index['largest_item_kb']} KB ({index['largest_item']}), {index['items_over_400kb']} over"
             f" 400 KB; {index['head_items']:,} head items ({index['head_mb']} MB), directory"
-            f" {index['directory_kb']} KB; built in {index['build_s']:.0f} s; naive table {naive['table_mb']} MB"
+            f" {index['directory_kb']} KB (largest shard {index['directory_largest_shard_kb']} KB);"
+            f" built in {index['build_s']:.0f} s; naive table {naive['table_mb']} MB"
         )
         print(
             f"{'':<20}{'round trips':>12}{'RCU/query':>18}{'CPU ms/query':>18}{'WCU/article':>18}"

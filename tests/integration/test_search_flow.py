@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # A term is large from 3 articles, its head holds 2 postings, a chunk 1 (2 at most), its tail and a prefix
 # vocabulary's are merged at 2: a handful of articles exercises chunking and merging as 50,000 do (`make bench`).
 TINY = IndexPolicy(
-    large_term_postings=3, drop_head_below=2, head_postings=2, chunk_postings=1, tail_postings=2, vocabulary_tail=2
+    large_term_postings=3,
+    drop_head_below=2,
+    head_postings=2,
+    chunk_postings=1,
+    tail_postings=2,
+    vocabulary_tail=2,
+    directory_shards=2,
 )
 
 

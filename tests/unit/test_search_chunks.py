@@ -16,7 +16,6 @@ from steppewire.search.index_store import ITEM_LIMIT_BYTES, InMemoryIndexTable, 
 from steppewire.search.indexer import Indexer, rechunk
 from steppewire.search.postings import MAX_VALUE, Posting
 from steppewire.search.schema import (
-    DIRECTORY_KEY,
     MAX_ITEM_POSTINGS,
     STATS_KEY,
     IndexPolicy,
@@ -26,16 +25,22 @@ from steppewire.search.schema import (
     chunk_item,
     chunk_key,
     chunk_postings,
-    directory_from_attributes,
     lean_item,
     term_key,
     vocabulary_of,
+    whole_directory,
     with_changes,
 )
 from tests.fakes import stored_article
 
 TINY = IndexPolicy(
-    large_term_postings=4, drop_head_below=2, head_postings=2, chunk_postings=2, tail_postings=2, vocabulary_tail=2
+    large_term_postings=4,
+    drop_head_below=2,
+    head_postings=2,
+    chunk_postings=2,
+    tail_postings=2,
+    vocabulary_tail=2,
+    directory_shards=2,
 )
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WORDS = ["steppe", "wire", "tenge", "cotton", "border", "summit"]
@@ -103,7 +108,7 @@ def vocabularies(table: InMemoryIndexTable) -> dict[str, Vocabulary]:
 
 
 def check_bounded(table: InMemoryIndexTable, policy: IndexPolicy) -> None:
-    directory = directory_from_attributes(table.items.get(DIRECTORY_KEY))
+    directory = whole_directory(table.items, policy)
     for key, item in table.items.items():
         if not key[0].startswith("T#"):
             continue

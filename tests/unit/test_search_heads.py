@@ -21,15 +21,15 @@ from steppewire.search.index_store import InMemoryIndexTable
 from steppewire.search.indexer import Indexer
 from steppewire.search.postings import decode_lean, encode_lean
 from steppewire.search.schema import (
-    DIRECTORY_KEY,
     STATS_KEY,
     DirectoryEntry,
     IndexPolicy,
     chunk_key,
-    directory_from_attributes,
+    directory_key,
     head_key,
     lean_key,
     term_key,
+    whole_directory,
 )
 from tests.fakes import stored_article
 
@@ -68,8 +68,15 @@ def make_article(
 
 
 POLICY = IndexPolicy(
-    large_term_postings=20, drop_head_below=10, head_postings=5, chunk_postings=8, tail_postings=4, vocabulary_tail=3
+    large_term_postings=20,
+    drop_head_below=10,
+    head_postings=5,
+    chunk_postings=8,
+    tail_postings=4,
+    vocabulary_tail=3,
+    directory_shards=3,
 )
+PRESIDENT_SHARD = directory_key(POLICY.directory_shard(PRESIDENT))  # the directory item that lists "president"
 
 
 class Corpus:
@@ -125,7 +132,7 @@ def requests() -> Iterator[SearchRequest]:
 
 
 def test_the_indexer_gives_common_terms_a_head_and_lists_them(corpus: Corpus) -> None:
-    directory = directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
+    directory = whole_directory(corpus.table.items, POLICY)
     chunks = {
         term: sum(1 for key in corpus.table.items if key[0] == f"T#{term}" and key[1][0] == "C") for term in directory
     }
@@ -158,7 +165,7 @@ def recorded(
 ) -> tuple[SearchResult, list[list[tuple[str, str]]]]:
     table = RecordingTable(corpus.table.items)
     engine = SearchEngine(table, lambda: NOW, policy=POLICY)
-    engine.plan_with(directory or directory_from_attributes(corpus.table.items[DIRECTORY_KEY]))
+    engine.plan_with(directory or whole_directory(corpus.table.items, POLICY))
     return engine.search(request), table.reads
 
 
@@ -173,7 +180,7 @@ def test_a_one_word_query_on_a_common_term_reads_its_head_and_tail_not_its_chunk
 def test_a_many_word_query_reads_one_word_whole_and_the_common_others_lean(corpus: Corpus) -> None:
     # At this corpus's size a whole list costs what a head does; the directory says what 50,000 articles
     # would (it only steers the plan: the answer must not change).
-    chunks = directory_from_attributes(corpus.table.items[DIRECTORY_KEY])[PRESIDENT].chunks
+    chunks = whole_directory(corpus.table.items, POLICY)[PRESIDENT].chunks
     big = {PRESIDENT: DirectoryEntry(9000, chunks)}
     request = SearchRequest("president 25 ")  # "25" is in one title only
     result, reads = recorded(corpus, request, big)
@@ -208,7 +215,7 @@ def test_pages_past_the_head_and_filters_it_cannot_prove_read_the_list_and_stay_
     narrow = SearchRequest("president ", per_page=5, lang="ru", category="Economy")  # too few in the head
     result, reads = recorded(corpus, narrow)
     assert answer_of(result) == answer_of(whole.search(narrow))
-    chunks = directory_from_attributes(corpus.table.items[DIRECTORY_KEY])[PRESIDENT].chunks
+    chunks = whole_directory(corpus.table.items, POLICY)[PRESIDENT].chunks
     assert len(reads) == 3 and set(reads[0]) == {STATS_KEY, term_key(PRESIDENT), head_key(PRESIDENT)}
     assert reads[1] == [chunk_key(PRESIDENT, number) for number in range(chunks)]  # then the chunks, the rows
 
@@ -242,7 +249,7 @@ def test_a_term_that_falls_below_the_threshold_loses_its_head_and_stale_plans_st
         del corpus.articles[slug]
     corpus.indexer.apply(with_pipeline[5:])
     assert head_key(PIPELINE) not in corpus.table.items
-    assert PIPELINE not in directory_from_attributes(corpus.table.items[DIRECTORY_KEY])
+    assert PIPELINE not in whole_directory(corpus.table.items, POLICY)
     assert not [key for key in corpus.table.items if key[0] == f"T#{PIPELINE}" and key[1] != "P"]
     whole = corpus.whole_lists_engine()
     for q in ["pipeline ", "president pipeline "]:
@@ -254,11 +261,11 @@ def test_an_engine_without_a_directory_fetches_it_in_read_1_and_the_chunks_the_t
     engine = SearchEngine(table, lambda: NOW, policy=POLICY)
     result = engine.search(SearchRequest("president ", per_page=5))
     assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(SearchRequest("president ", per_page=5)))
-    assert {term_key(PRESIDENT), DIRECTORY_KEY} <= set(table.reads[0]) and chunk_key(PRESIDENT, 0) in table.reads[1]
+    assert {term_key(PRESIDENT), PRESIDENT_SHARD} <= set(table.reads[0]) and chunk_key(PRESIDENT, 0) in table.reads[1]
     assert len(table.reads) == 3  # a search container reads the directory as it starts: this is a test's engine
     table.reads.clear()
     engine.search(SearchRequest("president ", per_page=5))
-    assert head_key(PRESIDENT) in table.reads[0] and DIRECTORY_KEY not in table.reads[0]
+    assert head_key(PRESIDENT) in table.reads[0] and PRESIDENT_SHARD not in table.reads[0]
 
 
 def test_a_stale_directory_still_plans_while_read_1_refreshes_it(
@@ -270,7 +277,7 @@ def test_a_stale_directory_still_plans_while_read_1_refreshes_it(
     monkeypatch.setattr(engine_module, "CACHE_TTL_SECONDS", -1.0)  # every directory is stale at once
     table.reads.clear()
     engine.search(SearchRequest("president ", per_page=5))
-    assert {head_key(PRESIDENT), DIRECTORY_KEY} <= set(table.reads[0]) and len(table.reads) == 2
+    assert {head_key(PRESIDENT), PRESIDENT_SHARD} <= set(table.reads[0]) and len(table.reads) == 2
 
 
 def test_the_planner_reads_the_cheapest_word_whole_and_the_others_lean() -> None:

@@ -12,10 +12,10 @@ as its `P` item (the tail: what changed since its last merge) plus (`schema.py`)
 - otherwise one word is the "carrier": its terms are read whole (chunks), and they carry the documents'
   lengths, dates and facet codes for scoring, filtering and counting; the other words' large terms are read
   lean (their lean chunks: doc ids and term frequencies). The carrier is the word whose choice reads the
-  fewest capacity units. The search function reads the directory as its container starts (`load_directory`)
-  and refreshes it in read 1 every few minutes; the tails say how many chunks a term has now, and chunks that
-  a stale directory did not name are read in one more round trip (an engine without a directory reads every
-  list whole, so a large term's chunks that way).
+  fewest capacity units. The search function reads the directory (all its shards) as its container starts
+  (`load_directory`) and refreshes in read 1 the shards that list the query's terms every few minutes; the
+  tails say how many chunks a term has now, and chunks that a stale directory did not name are read in one more
+  round trip (an engine without a directory reads every list whole, so a large term's chunks that way).
 
 As-you-type: the completions of the last word come from a small prefix vocabulary item (and its tail). A warm container
 keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary
@@ -28,7 +28,7 @@ import math
 import re
 import time as monotonic_time
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -47,7 +47,6 @@ from steppewire.search.postings import FACETS, Posting
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
 from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.schema import (
-    DIRECTORY_KEY,
     PREFIX_CHARS,
     STATS_KEY,
     DirectoryEntry,
@@ -58,6 +57,7 @@ from steppewire.search.schema import (
     chunk_key,
     chunk_postings,
     directory_from_attributes,
+    directory_key,
     head_key,
     lean_key,
     lean_postings,
@@ -254,7 +254,8 @@ class SearchEngine:
         self._weights = weights or FieldWeights()
         self._policy = policy or IndexPolicy()
         self._cache: dict[Key, tuple[float, Any]] = {}  # prefix vocabularies
-        self._directory: tuple[float, dict[str, DirectoryEntry]] | None = None  # when it was read, and the directory
+        self._directory: dict[str, DirectoryEntry] | None = None  # the shards read so far, as one mapping
+        self._shards: dict[int, tuple[float, dict[str, DirectoryEntry]]] = {}  # when each was read, its entries
 
     def _cached(self, key: Key) -> Any:
         cached = self._cache.get(key)
@@ -268,17 +269,40 @@ class SearchEngine:
 
     @property
     def directory(self) -> dict[str, DirectoryEntry] | None:
-        """The term directory this engine plans with (None before it has read one)."""
-        return self._directory[1] if self._directory else None
+        """The term directory this engine plans with (None before it has read any of it)."""
+        return self._directory
 
     def plan_with(self, directory: Mapping[str, DirectoryEntry]) -> None:
         """Plan reads with this directory from now on (until it is refreshed), e.g. {} to read every list whole."""
-        self._directory = (monotonic_time.monotonic(), dict(directory))
+        shards: dict[int, dict[str, DirectoryEntry]] = {shard: {} for shard in range(self._policy.directory_shards)}
+        for term, entry in directory.items():
+            shards[self._policy.directory_shard(term)][term] = entry
+        read_at = monotonic_time.monotonic()
+        self._shards = {shard: (read_at, entries) for shard, entries in shards.items()}
+        self._directory = dict(directory)
 
     def load_directory(self) -> None:
         """Read the term directory now: a container does it as it starts, so that its first query is planned."""
-        found = self._table.get_many([DIRECTORY_KEY])
-        self.plan_with(directory_from_attributes(found.get(DIRECTORY_KEY)))
+        found = self._table.get_many(self._policy.directory_keys())
+        self._directory = {}
+        self._refreshed(found, range(self._policy.directory_shards))
+
+    def _stale_shards(self, terms: Collection[str]) -> list[int]:
+        now = monotonic_time.monotonic()
+        shards = {self._policy.directory_shard(term) for term in terms}
+        return sorted(s for s in shards if s not in self._shards or now - self._shards[s][0] > CACHE_TTL_SECONDS)
+
+    def _refreshed(self, found: Mapping[Key, Mapping[str, Any]], shards: Iterable[int]) -> None:
+        """Replace these shards' entries in the directory with what was read of them."""
+        directory = self._directory if self._directory is not None else {}
+        read_at = monotonic_time.monotonic()
+        for shard in shards:
+            for term in self._shards.get(shard, (0.0, {}))[1]:
+                directory.pop(term, None)
+            entries = directory_from_attributes(found.get(directory_key(shard)))
+            directory |= entries
+            self._shards[shard] = (read_at, entries)
+        self._directory = directory
 
     def search(self, request: SearchRequest) -> SearchResult:
         query = parse_query(request.q)
@@ -294,7 +318,7 @@ class SearchEngine:
             groups.append([tag_term(request.tag)])  # a tag filters like one more word (its postings have tf 0)
         groups += [[pair] for pair in query.pairs]  # so do a phrase's word pairs
         directory = self.directory  # an older one still plans well while read 1 fetches its successor
-        refresh = self._directory is None or monotonic_time.monotonic() - self._directory[0] > CACHE_TTL_SECONDS
+        refresh = self._stale_shards({term for group in groups for term in group})
         start = (request.page - 1) * request.per_page
         stop = start + request.per_page
         plan = plan_reads(
@@ -319,13 +343,11 @@ class SearchEngine:
             keys += [term_key(term)] + ([head_key(term)] if term == head_term else [])
             if term != head_term or head_lean:
                 keys += _chunk_keys(term, chunks_of(term), lean=True)
-        if refresh:
-            keys.append(DIRECTORY_KEY)
+        keys += [directory_key(shard) for shard in refresh]
         if query.prefix and vocabulary is None:
             keys += [prefix_item_key(query.prefix), prefix_tail_key(query.prefix)]
         found = self._table.get_many(keys)
-        if refresh:
-            self.plan_with(directory_from_attributes(found.get(DIRECTORY_KEY)))
+        self._refreshed(found, refresh)
         if query.prefix and vocabulary_key and vocabulary is None:
             words = with_changes(
                 vocabulary_of(found.get(vocabulary_key)), vocabulary_of(found.get(prefix_tail_key(query.prefix)))

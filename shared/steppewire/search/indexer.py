@@ -10,6 +10,7 @@ only, unless the tail has grown to `tail_postings`, when it is merged into the c
 fold: the chunks that changed, their lean forms and the head, then the emptied tail). A term that grows to
 `large_term_postings` is chunked the same way; one that falls below `drop_head_below` is made small again.
 Merge writes go first and the tails after them, so a query reading between the two sees each posting once.
+A merge that chunks, unchunks or re-chunks a term also rewrites the directory shard that lists it (read first).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from steppewire.search.postings import FACETS, Posting, collector_paused, encode
 from steppewire.search.ranking import CorpusStats, FieldWeights
 from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.schema import (
-    DIRECTORY_KEY,
     PREFIX_CHARS,
     STATS_KEY,
     DirectoryEntry,
@@ -41,8 +41,9 @@ from steppewire.search.schema import (
     chunk_item,
     chunk_key,
     chunk_postings,
-    directory_attributes,
     directory_from_attributes,
+    directory_item,
+    directory_key,
     head_key,
     lean_item,
     lean_key,
@@ -130,7 +131,7 @@ class Indexer:
         already holds is left alone (a re-upload of the same bytes, a redelivered message), unless `force`
         (a rebuild, e.g. after the analyzer changed)."""
         slugs = list(dict.fromkeys(slugs))
-        current = self._table.get_many([slug_key(slug) for slug in slugs] + [STATS_KEY, DIRECTORY_KEY])
+        current = self._table.get_many([slug_key(slug) for slug in slugs] + [STATS_KEY])
         analyzed = {}
         unchanged = []
         for slug in slugs:
@@ -187,8 +188,6 @@ class Indexer:
         existing = self._table.get_many(
             [term_key(t) for t in touched] + list(surface_deltas) + vocabulary_tails + replaced_rows
         )
-        directory = directory_from_attributes(current.get(DIRECTORY_KEY))
-        directory_before = dict(directory)
         corpus = stats.corpus  # final: every article of the batch is counted
         merges: dict[str, Tail] = {}
         for term in touched:
@@ -209,10 +208,9 @@ class Indexer:
         merge_deletes: list[Key] = []
         if merges:
             with collector_paused():  # thousands of postings decoded per merged term
-                self._merge(merges, corpus, directory, puts, merge_puts, merge_deletes)
+                entries = self._merge(merges, corpus, puts, merge_puts, merge_deletes)
+            puts += self._directory_changes(entries)
             report.terms_merged = len(merges)
-        if directory != directory_before:
-            puts.append({"pk": DIRECTORY_KEY[0], "sk": DIRECTORY_KEY[1], **directory_attributes(directory)})
         for key, deltas in surface_deltas.items():
             tail_key = (key[0], "T")
             counts: Vocabulary = vocabulary_of(existing.get(tail_key))
@@ -281,13 +279,14 @@ class Indexer:
         self,
         merges: Mapping[str, Tail],
         corpus: CorpusStats,
-        directory: dict[str, DirectoryEntry],
         puts: list[dict[str, Any]],
         merge_puts: list[dict[str, Any]],
         merge_deletes: list[Key],
-    ) -> None:
+    ) -> dict[str, DirectoryEntry | None]:
         """Fold each tail into its term's chunks (chunking a term that became large, unchunking one that became
-        small): reads the term's chunks, lean chunks and head, writes what changed."""
+        small): reads the term's chunks, lean chunks and head, writes what changed. Returns each merged term's
+        directory entry (None: no longer large)."""
+        entries: dict[str, DirectoryEntry | None] = {}
         keys = [
             key
             for term, tail in merges.items()
@@ -305,7 +304,7 @@ class Indexer:
                 else:
                     merge_deletes.append(term_key(term))
                 merge_deletes += [key for key in found if key[0] == term_key(term)[0]]
-                directory.pop(term, None)
+                entries[term] = None
                 continue
             chunks = rechunk(old_chunks, postings, self._policy.chunk_postings)
             for number, chunk in enumerate(chunks):
@@ -320,9 +319,31 @@ class Indexer:
             head = build_head(postings, corpus, FieldWeights(), self._policy.head_postings)
             merge_puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
             puts.append(Tail([], [], len(chunks), len(postings)).to_item(term))
-            entry = directory.get(term)
-            if entry is None or entry.chunks != len(chunks):
-                directory[term] = DirectoryEntry(len(postings), len(chunks))
+            entries[term] = DirectoryEntry(len(postings), len(chunks))
+        return entries
+
+    def _directory_changes(self, entries: Mapping[str, DirectoryEntry | None]) -> list[dict[str, Any]]:
+        """The directory shards that list the merged terms, rewritten where a term came, went or changed its chunk
+        count (a document count alone is a hint, not worth a rewrite)."""
+        by_shard: dict[int, dict[str, DirectoryEntry | None]] = defaultdict(dict)
+        for term, entry in entries.items():
+            by_shard[self._policy.directory_shard(term)][term] = entry
+        found = self._table.get_many([directory_key(shard) for shard in sorted(by_shard)])
+        puts = []
+        for shard, changes in sorted(by_shard.items()):
+            directory = directory_from_attributes(found.get(directory_key(shard)))
+            changed = False
+            for term, entry in changes.items():
+                old = directory.get(term)
+                if entry is None and old is not None:
+                    del directory[term]
+                    changed = True
+                elif entry is not None and (old is None or old.chunks != entry.chunks):
+                    directory[term] = entry
+                    changed = True
+            if changed:
+                puts.append(directory_item(shard, directory))
+        return puts
 
 
 def rechunk(chunks: Sequence[Sequence[Posting]], postings: Sequence[Posting], size: int) -> list[list[Posting]]:

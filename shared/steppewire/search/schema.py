@@ -16,12 +16,15 @@ A term's postings (docs/search.md, "Item layout"):
   the chunks that changed, their lean forms and the head are rewritten, and the tail is emptied.
 
 Readers find a large term's chunks from the directory (the number of chunks of each large term, cached by
-the search function) and check it against the tail, which holds the true number.
+the search function) and check it against the tail, which holds the true number. The directory is split into
+`directory_shards` items by a hash of the term: a term that becomes large, small again or changes its chunk
+count rewrites one shard, and no item nears 400 KB however many large terms an archive has.
 """
 
 from __future__ import annotations
 
 import operator
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -32,7 +35,7 @@ from steppewire.search.postings import FACETS, Posting, decode, decode_lean, enc
 from steppewire.search.ranking import CorpusStats
 
 STATS_KEY: Key = ("STATS", "STATS")
-DIRECTORY_KEY: Key = ("DIRECTORY", "DIRECTORY")
+DIRECTORY_PK: Final = "DIRECTORY"
 PREFIX_CHARS: Final = 3  # as-you-type starts at the third character
 TAG_PREFIX: Final = "#tag:"
 # The codec's worst case per posting (11 columns of 4 bytes, the minute delta 8, no compression gained): a
@@ -45,8 +48,10 @@ _by_doc = operator.attrgetter("doc")
 class IndexPolicy:
     """The index's thresholds, one object for the writer, the reader and the merge (tests pass tiny ones)."""
 
-    large_term_postings: int = 1000  # from here a term is chunked, has a tail and a head item
-    drop_head_below: int = 500  # hysteresis: a term near the threshold does not switch back and forth
+    # From here a term is chunked, has a tail and a head item: a smaller list, rewritten whole by a publish, stays
+    # within one 1 KB write unit (~12 B a posting in so short a list), so no publish writes more than that per term.
+    large_term_postings: int = 64
+    drop_head_below: int = 32  # hysteresis: a term near the threshold does not switch back and forth
     head_postings: int = 100  # pages up to 100 results deep (10 pages of 10) are answered from the head
     # A chunk is filled to this size (a middle one may grow to twice it): its lean form (~1.3 B a posting)
     # then stays within one 4 KB read unit.
@@ -57,6 +62,8 @@ class IndexPolicy:
     # A prefix vocabulary's tail (its words' changed document counts) with this many words is merged into it;
     # below it, it stays within one write unit.
     vocabulary_tail: int = 24
+    # The directory's items: at 50,000 articles its ~70,000 large terms make ~7 KB a shard (one change rewrites one).
+    directory_shards: int = 64
 
     def __post_init__(self) -> None:
         if not 0 < self.drop_head_below <= self.large_term_postings <= MAX_ITEM_POSTINGS:
@@ -65,6 +72,15 @@ class IndexPolicy:
             raise ValueError("head_postings and the tails must be positive, a tail must fit an item")
         if not 0 < 2 * self.chunk_postings <= MAX_ITEM_POSTINGS:
             raise ValueError(f"a chunk may hold 2 * chunk_postings postings: at most {MAX_ITEM_POSTINGS}")
+        if self.directory_shards < 1:
+            raise ValueError("directory_shards must be positive")
+
+    def directory_shard(self, term: str) -> int:
+        """The directory shard listing `term` if it is large (a hash stable across processes, unlike hash())."""
+        return zlib.crc32(term.encode("utf-8")) % self.directory_shards
+
+    def directory_keys(self) -> list[Key]:
+        return [directory_key(shard) for shard in range(self.directory_shards)]
 
 
 def term_key(term: str) -> Key:
@@ -81,6 +97,10 @@ def lean_key(term: str, number: int) -> Key:
 
 def head_key(term: str) -> Key:
     return (f"T#{term}", "H")
+
+
+def directory_key(shard: int) -> Key:
+    return (DIRECTORY_PK, f"S{shard}")
 
 
 def slug_key(slug: str) -> Key:
@@ -193,10 +213,12 @@ class DirectoryEntry:
     chunks: int
 
 
-def directory_attributes(directory: Mapping[str, DirectoryEntry]) -> dict[str, Any]:
-    """The directory of the large terms: their document counts (the planner's size hints) and chunk counts."""
+def directory_item(shard: int, directory: Mapping[str, DirectoryEntry]) -> dict[str, Any]:
+    """A shard of the directory of the large terms: their document counts (the planner's size hints) and chunk
+    counts."""
     lines = (f"{term}\t{entry.documents}\t{entry.chunks}" for term, entry in sorted(directory.items()))
-    return {"d": pack_lines(lines)}
+    pk, sk = directory_key(shard)
+    return {"pk": pk, "sk": sk, "d": pack_lines(lines)}
 
 
 def directory_from_attributes(item: Mapping[str, Any] | None) -> dict[str, DirectoryEntry]:
@@ -204,6 +226,12 @@ def directory_from_attributes(item: Mapping[str, Any] | None) -> dict[str, Direc
         return {}
     entries = (line.split("\t") for line in unpack_lines(item["d"]))
     return {term: DirectoryEntry(int(documents), int(chunks)) for term, documents, chunks in entries}
+
+
+def whole_directory(items: Mapping[Key, Mapping[str, Any]], policy: IndexPolicy) -> dict[str, DirectoryEntry]:
+    """Every shard's entries in one mapping (from items read by `policy.directory_keys()`)."""
+    shards = (directory_from_attributes(items.get(key)) for key in policy.directory_keys())
+    return {term: entry for shard in shards for term, entry in shard.items()}
 
 
 @dataclass
