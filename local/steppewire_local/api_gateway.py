@@ -2,12 +2,17 @@
 
 Routes come from the translated `AWS::ApiGateway::RestApi` bodies (swagger/OpenAPI `paths` with
 `aws_proxy` integrations), so they are exactly what `sam deploy` would create. Requests are served at
-the root path, without the stage prefix, like `sam local start-api`.
+the root path, without the stage prefix, like `sam local start-api`. A `mock` integration with fixed
+header values (SAM's CORS preflight, from the Api's `Cors`) answers with its default response. A
+function's base64 body is sent as bytes when the API's binary media types cover the request's Accept
+or the answer's Content-Type, else as the base64 text, as API Gateway does.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import fnmatch
 import json
 import logging
 import re
@@ -33,6 +38,17 @@ _HTTP_METHODS: Final = frozenset({"get", "put", "post", "delete", "patch", "head
 _FUNCTION_ARN_IN_URI: Final = re.compile(r"functions/(arn:[^/]+)/invocations")
 _PROXY_RESPONSE_KEYS: Final = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 _HOP_BY_HOP: Final = frozenset({"content-length", "transfer-encoding", "connection"})
+_RESPONSE_HEADER: Final = "method.response.header."
+_BINARY_MEDIA_TYPES: Final = "x-amazon-apigateway-binary-media-types"
+
+
+@dataclass(frozen=True)
+class MockIntegration:
+    """The fixed answer of a `mock` integration: its default response's status, headers and JSON template."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: str
 
 
 @dataclass(frozen=True)
@@ -45,11 +61,18 @@ class Route:
     """Upper-case HTTP method or ANY."""
     resource: str
     """The path template, e.g. /rates/{currency}/history."""
-    function_id: str
+    function_id: str | None
+    """None for a mock integration."""
+    mock: MockIntegration | None = None
+    binary_media_types: tuple[str, ...] = ()
     segments: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(s for s in self.resource.split("/") if s))
+
+    @property
+    def target(self) -> str:
+        return self.function_id or "mock"
 
     def rank(self) -> tuple[int, ...]:
         """Literal segments beat {param}, which beats {greedy+}: API Gateway picks the most specific."""
@@ -117,6 +140,7 @@ def routes_from_template(
         stage_props = stages.get(api_id, {})
         stage = resolver.resolve_str(stage_props.get("StageName", "local"), "StageName")
         variables = resolver.resolve(stage_props["Variables"]) if stage_props.get("Variables") else None
+        binary = tuple(resolver.resolve_str(t, "binary media type") for t in body.get(_BINARY_MEDIA_TYPES, []))
         for path, operations in body.get("paths", {}).items():
             for verb, operation in operations.items():
                 if verb != _SWAGGER_ANY and verb not in _HTTP_METHODS:
@@ -124,6 +148,13 @@ def routes_from_template(
                 integration = operation.get("x-amazon-apigateway-integration") or {}
                 method = ANY_METHOD if verb == _SWAGGER_ANY else verb.upper()
                 where = f"{logical_id} {method} {path}"
+                if integration.get("type") == "mock":
+                    mock = _mock_integration(integration, resolver, where)
+                    if isinstance(mock, str):
+                        warnings.append(mock)
+                    else:
+                        routes.append(Route(logical_id, api_id, stage, variables, method, path, None, mock, binary))
+                    continue
                 if integration.get("type") != "aws_proxy":
                     warnings.append(f"{where}: integration {integration.get('type')!r} is not emulated")
                     continue
@@ -133,8 +164,21 @@ def routes_from_template(
                 if function_id is None:
                     warnings.append(f"{where}: integration target {uri} is not a local function")
                     continue
-                routes.append(Route(logical_id, api_id, stage, variables, method, path, function_id))
+                routes.append(Route(logical_id, api_id, stage, variables, method, path, function_id, None, binary))
     return routes, warnings
+
+
+def _mock_integration(integration: dict[str, Any], resolver: Resolver, where: str) -> MockIntegration | str:
+    """The mock's default answer, or why it is not emulated (a mapping that is not a fixed 'value')."""
+    default = (integration.get("responses") or {}).get("default") or {}
+    headers: list[tuple[str, str]] = []
+    for name, mapped in (default.get("responseParameters") or {}).items():
+        value = resolver.resolve_str(mapped, f"{where} {name}")
+        if not name.startswith(_RESPONSE_HEADER) or len(value) < 2 or not value[0] == value[-1] == "'":
+            return f"{where}: mock response mapping {name} = {value} is not emulated"
+        headers.append((name.removeprefix(_RESPONSE_HEADER), value[1:-1]))
+    body = (default.get("responseTemplates") or {}).get("application/json", "")
+    return MockIntegration(int(default.get("statusCode", 200)), tuple(headers), str(body))
 
 
 class ApiGateway:
@@ -161,6 +205,10 @@ class ApiGateway:
         if matched is None:
             return _error_response(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
         route, path_parameters = matched
+        if route.mock is not None:
+            mock_headers = [*route.mock.headers, ("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
+            return ApiResponse(route.mock.status, mock_headers, route.mock.body.encode())
+        assert route.function_id is not None  # a route is a mock or a function's
         event = _proxy_event(
             route,
             method.upper(),
@@ -175,7 +223,8 @@ class ApiGateway:
         invocation = self._invoke(route.function_id, event)
         if not invocation.ok:
             return _error_response(502, "Internal server error", None, request_id)
-        return _map_response(invocation.result, request_id)
+        accept = next((value for name, value in headers if name.lower() == "accept"), "")
+        return _map_response(invocation.result, request_id, route.binary_media_types, accept)
 
     def _match(self, method: str, parts: Sequence[str]) -> tuple[Route, dict[str, str]] | None:
         # API Gateway first picks the most specific resource, then the method on it.
@@ -250,7 +299,9 @@ def _proxy_event(
     }
 
 
-def _map_response(result: Any, request_id: str) -> ApiResponse:
+def _map_response(
+    result: Any, request_id: str, binary_media_types: Sequence[str] = (), accept: str = ""
+) -> ApiResponse:
     """A proxy integration result → HTTP response; malformed results are a 502, as in API Gateway."""
     if not isinstance(result, dict) or not set(result) <= _PROXY_RESPONSE_KEYS:
         log.error("malformed Lambda proxy response: %r", result)
@@ -260,10 +311,11 @@ def _map_response(result: Any, request_id: str) -> ApiResponse:
         body_field = result.get("body") or ""
         if not isinstance(body_field, str):
             raise ValueError("body must be a string")
-        body = base64.b64decode(body_field) if result.get("isBase64Encoded") else body_field.encode()
         multi = {str(k): [str(v) for v in vs] for k, vs in (result.get("multiValueHeaders") or {}).items()}
         single = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-    except (TypeError, ValueError, AttributeError):
+        encoded = bool(result.get("isBase64Encoded"))
+        raw = base64.b64decode(body_field, validate=True) if encoded else body_field.encode()
+    except (TypeError, ValueError, AttributeError, binascii.Error):
         log.error("malformed Lambda proxy response: %r", result)
         return _error_response(502, "Internal server error", None, request_id)
     # API Gateway merges both maps; for a name present in both, multiValueHeaders wins.
@@ -273,6 +325,10 @@ def _map_response(result: Any, request_id: str) -> ApiResponse:
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
     headers.append(("x-amzn-RequestId", request_id))
+    content_type = next(value for name, value in headers if name.lower() == "content-type")
+    media = [accept.split(",")[0].split(";")[0].strip(), content_type.split(";")[0].strip()]
+    binary = any(fnmatch.fnmatch(kind, pattern) for pattern in binary_media_types for kind in media if kind)
+    body = raw if binary else body_field.encode()
     return ApiResponse(status, headers, body)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from steppewire.schedule_expressions import next_fire_time
+from steppewire.schedule_expressions import next_fire_time as next_fire_time  # re-exported by the package
 
 from .intrinsics import ACCOUNT_ID, Resolver
 

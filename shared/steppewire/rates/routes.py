@@ -9,8 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
+from steppewire.api.http_caching import cacheable
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text, documented
 from steppewire.newsroom import NEWSROOM_TIMEZONE
+from steppewire.rates.freshness import history_freshness, until_next_ingestion
 from steppewire.rates.model import TICKER_CURRENCIES
 from steppewire.rates.ticker import DailyRate, TickerEntry
 from steppewire.wiring import rates_repository
@@ -89,6 +91,7 @@ def _history_point(rate: DailyRate) -> HistoryPoint:
     summary="The ticker: each currency against USD with its change",
     tags=["rates"],
     responses=documented(Ticker),
+    middlewares=[cacheable(lambda _: until_next_ingestion())],
 )
 def get_ticker() -> Ticker:
     entries = rates_repository().ticker()
@@ -100,6 +103,7 @@ def get_ticker() -> Ticker:
     summary="Stored daily rates of one currency",
     tags=["rates"],
     responses=documented(History, 400, 404),
+    middlewares=[cacheable(lambda history: history_freshness(dt.date.fromisoformat(history["to"])))],
 )
 def get_history(
     currency: Annotated[str, Path(description="KGS, KZT, TJS, UZS or TMT", max_length=8)],
