@@ -9,14 +9,18 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 import boto3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from steppewire.aws import dynamodb_client
 from steppewire.rates.repository import DynamoRatesRepository
 from steppewire.rates.ticker import DailyRate, TickerEntry
 from steppewire_local import LocalStack
+from tests.integration.test_api_contract import PROPERTY, dates, query
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_ORIGIN = "http://127.0.0.1:8080"
@@ -169,3 +173,44 @@ def test_every_get_route_of_the_template_has_its_head_twin(newsroom: LocalStack)
     gets = {resource for method, resource in routes if method == "GET"}
     assert gets and all(("HEAD", resource) in routes for resource in gets), sorted(gets)
     assert all(("OPTIONS", resource) in routes for resource in gets)
+
+
+header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
+
+
+@PROPERTY
+@given(
+    params=query(
+        {"q": st.sampled_from(["tenge", "almat", "markets calmed"])},
+        page=st.integers(min_value=0, max_value=3).map(str),
+        sort=st.sampled_from(["relevance", "date"]),
+        **{"from": dates, "to": dates},
+    ),
+    if_none_match=st.none() | header_text | st.just("*"),
+    if_modified_since=st.none() | header_text | st.just("Fri, 20 Nov 2026 09:00:00 GMT"),
+    accept_encoding=st.none() | header_text | st.sampled_from(["gzip", "gzip;q=0", "br, gzip;q=0.5", "*"]),
+)
+def test_any_request_gets_consistent_caching_headers(
+    newsroom: LocalStack,
+    params: dict[str, str],
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    accept_encoding: str | None,
+) -> None:
+    sent = {"If-None-Match": if_none_match, "If-Modified-Since": if_modified_since, "Accept-Encoding": accept_encoding}
+    headers = {name: value for name, value in sent.items() if value is not None}
+    path = f"/search?{urlencode(params)}"
+    answer = newsroom.api_request("GET", path, headers=headers)
+    assert answer.status < 500, answer.body_text
+    assert answer.header("X-Content-Type-Options") == "nosniff"
+    if answer.status >= 400:
+        assert answer.header("Cache-Control") == "no-store" and answer.header("ETag") is None
+        return
+    assert answer.status in (200, 304)
+    assert answer.status == 200 or answer.body == b""
+    assert answer.status == 304 or if_none_match != "*"  # * matches any current answer
+    etag = answer.header("ETag")
+    assert etag and "stale-if-error=" in (answer.header("Cache-Control") or "")
+    # The tag it gave revalidates the same request.
+    again = newsroom.api_request("GET", path, headers={**headers, "If-None-Match": etag})
+    assert again.status == 304 and again.body == b"" and again.header("ETag") == etag
