@@ -5,7 +5,9 @@ Routes come from the translated `AWS::ApiGateway::RestApi` bodies (swagger/OpenA
 the root path, without the stage prefix, like `sam local start-api`. A `mock` integration with fixed
 header values (SAM's CORS preflight, from the Api's `Cors`) answers with its default response. A
 function's base64 body is sent as bytes when the API's binary media types cover the request's Accept
-or the answer's Content-Type, else as the base64 text, as API Gateway does.
+or the answer's Content-Type, else as the base64 text, as API Gateway does. With the API's
+`MinimumCompressionSize`, a function's answer at least that long is gzipped for a client that accepts
+gzip (API Gateway also speaks deflate; not emulated).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
+import gzip
 import json
 import logging
 import re
@@ -65,6 +68,7 @@ class Route:
     """None for a mock integration."""
     mock: MockIntegration | None = None
     binary_media_types: tuple[str, ...] = ()
+    minimum_compression_size: int | None = None
     segments: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -141,6 +145,10 @@ def routes_from_template(
         stage = resolver.resolve_str(stage_props.get("StageName", "local"), "StageName")
         variables = resolver.resolve(stage_props["Variables"]) if stage_props.get("Variables") else None
         binary = tuple(resolver.resolve_str(t, "binary media type") for t in body.get(_BINARY_MEDIA_TYPES, []))
+        compression = resource["Properties"].get("MinimumCompressionSize")
+        compress_from = (
+            None if compression is None else int(resolver.resolve_str(compression, "MinimumCompressionSize"))
+        )
         for path, operations in body.get("paths", {}).items():
             for verb, operation in operations.items():
                 if verb != _SWAGGER_ANY and verb not in _HTTP_METHODS:
@@ -153,7 +161,9 @@ def routes_from_template(
                     if isinstance(mock, str):
                         warnings.append(mock)
                     else:
-                        routes.append(Route(logical_id, api_id, stage, variables, method, path, None, mock, binary))
+                        routes.append(
+                            Route(logical_id, api_id, stage, variables, method, path, None, mock, binary, compress_from)
+                        )
                     continue
                 if integration.get("type") != "aws_proxy":
                     warnings.append(f"{where}: integration {integration.get('type')!r} is not emulated")
@@ -164,8 +174,28 @@ def routes_from_template(
                 if function_id is None:
                     warnings.append(f"{where}: integration target {uri} is not a local function")
                     continue
-                routes.append(Route(logical_id, api_id, stage, variables, method, path, function_id, None, binary))
+                routes.append(
+                    Route(logical_id, api_id, stage, variables, method, path, function_id, None, binary, compress_from)
+                )
     return routes, warnings
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether `Accept-Encoding` allows gzip: named (or `*`) with a q-value above 0."""
+    weights: dict[str, float] = {}
+    for item in (accept_encoding or "").split(","):
+        coding, *parameters = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a q-value that is not a number accepts nothing
+        if coding:
+            weights[coding.lower()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
 
 
 def _mock_integration(integration: dict[str, Any], resolver: Resolver, where: str) -> MockIntegration | str:
@@ -224,7 +254,17 @@ class ApiGateway:
         if not invocation.ok:
             return _error_response(502, "Internal server error", None, request_id)
         accept = next((value for name, value in headers if name.lower() == "accept"), "")
-        return _map_response(invocation.result, request_id, route.binary_media_types, accept)
+        response = _map_response(invocation.result, request_id, route.binary_media_types, accept)
+        accept_encoding = next((value for name, value in headers if name.lower() == "accept-encoding"), None)
+        if (
+            route.minimum_compression_size is not None
+            and len(response.body) >= route.minimum_compression_size
+            and response.header("Content-Encoding") is None
+            and accepts_gzip(accept_encoding)
+        ):
+            zipped = gzip.compress(response.body, mtime=0)  # mtime 0: the same answer gives the same bytes
+            return ApiResponse(response.status, [*response.headers, ("Content-Encoding", "gzip")], zipped)
+        return response
 
     def _match(self, method: str, parts: Sequence[str]) -> tuple[Route, dict[str, str]] | None:
         # API Gateway first picks the most specific resource, then the method on it.

@@ -117,23 +117,18 @@ def test_one_allowed_origin_is_the_template_parameter(deploy: Callable[..., Loca
 
 
 def test_a_gzip_answer_decodes_to_the_same_json(newsroom: LocalStack) -> None:
-    for path in ["/articles/tenge-steadies-in-almaty", "/openapi.json"]:  # both over the 1 KiB worth zipping
+    for path in ["/articles/tenge-steadies-in-almaty", "/openapi.json"]:  # both over the Api's 1 KiB
         plain = newsroom.api_request("GET", path)
         zipped = newsroom.api_request("GET", path, headers={"Accept-Encoding": "br;q=1.0, gzip;q=0.8"})
         assert plain.header("Content-Encoding") is None
         assert zipped.header("Content-Encoding") == "gzip" and zipped.header("Vary") == "Accept-Encoding"
         assert len(zipped.body) < len(plain.body)
         assert json.loads(gzip.decompress(zipped.body)) == plain.json()
-        assert zipped.header("ETag") != plain.header("ETag")  # another representation, another strong tag
-        # Either tag revalidates: the content is the same.
-        assert (
-            newsroom.api_request(
-                "GET", path, headers={"If-None-Match": plain.header("ETag") or "", "Accept-Encoding": "gzip"}
-            ).status
-            == 304
-        )
+        assert zipped.header("ETag") == plain.header("ETag")
     refused = newsroom.api_request("GET", "/openapi.json", headers={"Accept-Encoding": "gzip;q=0, identity"})
     assert refused.header("Content-Encoding") is None
+    small = newsroom.api_request("GET", "/rates/XXX/history", headers={"Accept-Encoding": "gzip"})
+    assert small.header("Content-Encoding") is None
 
 
 def test_head_is_get_without_the_body(newsroom: LocalStack) -> None:

@@ -1,9 +1,8 @@
-"""The HTTP rules of `http_caching` and the rates' freshness, on plain proxy events and answers."""
+"""The HTTP rules of `http_caching` and the rates' freshness, on plain proxy events and answers; and the
+local API Gateway's reading of Accept-Encoding, which decides its gzip."""
 
 from __future__ import annotations
 
-import base64
-import gzip
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from steppewire.api.http_caching import accepts_gzip, as_get, finish, http_date
+from steppewire.api.http_caching import as_get, finish, http_date
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.freshness import CLOSED_RANGE, INGESTION_SETTLE, history_freshness, until_next_ingestion
 from steppewire.settings import load_settings
+from steppewire_local.api_gateway import accepts_gzip
 
 ALMATY = NEWSROOM_TIMEZONE
 
@@ -98,16 +98,6 @@ def test_a_304_and_a_head_carry_the_headers_but_no_body() -> None:
     assert (
         as_get(event("HEAD"))["httpMethod"] == "GET" and as_get(event("HEAD"))["requestContext"]["httpMethod"] == "GET"
     )
-
-
-def test_gzip_bytes_are_base64_for_api_gateway_and_stable() -> None:
-    body = '{"text": "' + "steppe " * 400 + '"}'
-    zipped = finish(event(**{"Accept-Encoding": "gzip"}), answer(body=body))
-    assert zipped["isBase64Encoded"] and header(zipped, "Content-Encoding") == "gzip"
-    assert gzip.decompress(base64.b64decode(zipped["body"])).decode() == body
-    assert finish(event(**{"Accept-Encoding": "gzip"}), answer(body=body))["body"] == zipped["body"]
-    small = finish(event(**{"Accept-Encoding": "gzip"}), answer())
-    assert not small["isBase64Encoded"] and header(small, "Content-Encoding") is None
 
 
 def test_an_error_is_no_store_even_if_the_route_said_otherwise() -> None:

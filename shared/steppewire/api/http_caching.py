@@ -1,4 +1,4 @@
-"""HTTP done once for every API answer: validators and 304, freshness, gzip, CORS, nosniff, HEAD.
+"""HTTP done once for every API answer: validators and 304, freshness, CORS, nosniff, HEAD.
 
 `build_resolver` applies `finish` to every answer of every route (errors and "no route" too), so a route
 only says how fresh its answer is, with a route middleware, in one line of its decorator:
@@ -16,14 +16,14 @@ only says how fresh its answer is, with a route middleware, in one line of its d
 
 A route without `cacheable` still gets its ETag and 304s, with `no-cache` (stored, revalidated every
 time). Every 4xx is `no-store`. HEAD is answered as GET without the body (API Gateway needs a HEAD
-method on the resource: each GET event in template.yaml has its `Head` twin).
+method on the resource: each GET event in template.yaml has its `Head` twin). Compression is API
+Gateway's (the Api's MinimumCompressionSize): `Vary: Accept-Encoding` says so to caches.
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-import gzip
 import hashlib
 import json
 from collections.abc import Callable
@@ -39,9 +39,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from steppewire.settings import load_settings
 
 STALE_IF_ERROR: Final = 86_400  # a CDN may serve the last good answer for a day while the origin fails
-MIN_GZIP_BYTES: Final = 1024  # below this gzip saves little, and its own header costs about 20 bytes
-EXPOSED_HEADERS: Final = ("ETag", "Last-Modified", "Cache-Control", "Content-Encoding", "x-amzn-RequestId")
-_GZIP_SUFFIX: Final = "-gzip"  # a strong ETag names one representation: the gzip one has its own
+EXPOSED_HEADERS: Final = ("ETag", "Last-Modified", "Cache-Control", "x-amzn-RequestId")
 _CACHE_CONTROL: Final = "Cache-Control"
 
 Answer = dict[str, Any]  # a route's answer, serialized for JSON (dates as text, fields by their alias)
@@ -127,37 +125,15 @@ def finish(event: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     headers.set("Vary", "Accept-Encoding" if origin == "*" else "Accept-Encoding, Origin")
     if status != 200:
         headers.set(_CACHE_CONTROL, "no-store")
-        return _answer(status, headers, body, request)
+        return _answer(status, headers, body, request, binary=bool(answer.get("isBase64Encoded")))
     if headers.get(_CACHE_CONTROL) is None:
         headers.set(_CACHE_CONTROL, UNDECLARED)
     etag = headers.get("ETag") or _strong_etag(body)
-    gzipped = len(body) >= MIN_GZIP_BYTES and accepts_gzip(request.headers.get("accept-encoding"))
-    headers.set("ETag", _with_coding(etag, gzipped))
+    headers.set("ETag", etag)
     if _not_modified(request, etag, headers.get("Last-Modified")):
         headers.remove("Content-Type")
-        return _answer(304, headers, b"", request)
-    if gzipped:
-        headers.set("Content-Encoding", "gzip")
-        body = gzip.compress(body, mtime=0)  # mtime 0: the same answer gives the same bytes
-    return _answer(200, headers, body, request)
-
-
-def accepts_gzip(accept_encoding: str | None) -> bool:
-    """Whether `Accept-Encoding` allows gzip: named (or `*`) with a q-value above 0."""
-    weights: dict[str, float] = {}
-    for item in (accept_encoding or "").split(","):
-        coding, *parameters = (part.strip() for part in item.split(";"))
-        weight = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0  # a q-value that is not a number accepts nothing
-        if coding:
-            weights[coding.lower()] = weight
-    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+        return _answer(304, headers, b"", request, binary=False)
+    return _answer(200, headers, body, request, binary=bool(answer.get("isBase64Encoded")))
 
 
 def _not_modified(request: APIGatewayProxyEvent, etag: str, last_modified: str | None) -> bool:
@@ -180,17 +156,12 @@ def _entity_tags(header: str) -> list[str]:
 
 
 def _opaque(tag: str) -> str:
-    """The tag without W/ and without the content-coding suffix: the same content in any coding."""
-    text = tag.removeprefix("W/").strip('"')
-    return text.removesuffix(_GZIP_SUFFIX)
+    """The tag without W/ (If-None-Match compares weakly) and its quotes."""
+    return tag.removeprefix("W/").strip('"')
 
 
 def _strong_etag(content: bytes) -> str:
     return '"' + base64.urlsafe_b64encode(hashlib.sha256(content).digest()[:18]).decode() + '"'
-
-
-def _with_coding(etag: str, gzipped: bool) -> str:
-    return f'"{_opaque(etag)}{_GZIP_SUFFIX}"' if gzipped else etag
 
 
 def _body_bytes(answer: dict[str, Any]) -> bytes:
@@ -198,10 +169,11 @@ def _body_bytes(answer: dict[str, Any]) -> bytes:
     return base64.b64decode(body) if answer.get("isBase64Encoded") else str(body).encode()
 
 
-def _answer(status: int, headers: _Headers, body: bytes, request: APIGatewayProxyEvent) -> dict[str, Any]:
+def _answer(
+    status: int, headers: _Headers, body: bytes, request: APIGatewayProxyEvent, *, binary: bool
+) -> dict[str, Any]:
     if request.http_method == "HEAD":
         body = b""
-    binary = headers.get("Content-Encoding") is not None and bool(body)
     return {
         "statusCode": status,
         "multiValueHeaders": headers.values,
