@@ -3,9 +3,7 @@
 Routes come from the translated `AWS::ApiGateway::RestApi` bodies (swagger/OpenAPI `paths` with
 `aws_proxy` integrations), so they are exactly what `sam deploy` would create. Requests are served at
 the root path, without the stage prefix, like `sam local start-api`. A `mock` integration with fixed
-header values (SAM's CORS preflight, from the Api's `Cors`) answers with its default response. A
-function's base64 body is sent as bytes when the API's binary media types cover the request's Accept
-or the answer's Content-Type, else as the base64 text, as API Gateway does. With the API's
+header values (SAM's CORS preflight, from the Api's `Cors`) answers with its default response. With the API's
 `MinimumCompressionSize`, a function's answer at least that long is gzipped for a client that accepts
 gzip (API Gateway also speaks deflate; not emulated).
 """
@@ -13,8 +11,6 @@ gzip (API Gateway also speaks deflate; not emulated).
 from __future__ import annotations
 
 import base64
-import binascii
-import fnmatch
 import gzip
 import json
 import logging
@@ -42,7 +38,6 @@ _FUNCTION_ARN_IN_URI: Final = re.compile(r"functions/(arn:[^/]+)/invocations")
 _PROXY_RESPONSE_KEYS: Final = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 _HOP_BY_HOP: Final = frozenset({"content-length", "transfer-encoding", "connection"})
 _RESPONSE_HEADER: Final = "method.response.header."
-_BINARY_MEDIA_TYPES: Final = "x-amazon-apigateway-binary-media-types"
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,6 @@ class Route:
     function_id: str | None
     """None for a mock integration."""
     mock: MockIntegration | None = None
-    binary_media_types: tuple[str, ...] = ()
     minimum_compression_size: int | None = None
     segments: tuple[str, ...] = field(init=False)
 
@@ -144,7 +138,6 @@ def routes_from_template(
         stage_props = stages.get(api_id, {})
         stage = resolver.resolve_str(stage_props.get("StageName", "local"), "StageName")
         variables = resolver.resolve(stage_props["Variables"]) if stage_props.get("Variables") else None
-        binary = tuple(resolver.resolve_str(t, "binary media type") for t in body.get(_BINARY_MEDIA_TYPES, []))
         compression = resource["Properties"].get("MinimumCompressionSize")
         compress_from = (
             None if compression is None else int(resolver.resolve_str(compression, "MinimumCompressionSize"))
@@ -162,7 +155,7 @@ def routes_from_template(
                         warnings.append(mock)
                     else:
                         routes.append(
-                            Route(logical_id, api_id, stage, variables, method, path, None, mock, binary, compress_from)
+                            Route(logical_id, api_id, stage, variables, method, path, None, mock, compress_from)
                         )
                     continue
                 if integration.get("type") != "aws_proxy":
@@ -175,7 +168,7 @@ def routes_from_template(
                     warnings.append(f"{where}: integration target {uri} is not a local function")
                     continue
                 routes.append(
-                    Route(logical_id, api_id, stage, variables, method, path, function_id, None, binary, compress_from)
+                    Route(logical_id, api_id, stage, variables, method, path, function_id, None, compress_from)
                 )
     return routes, warnings
 
@@ -253,8 +246,7 @@ class ApiGateway:
         invocation = self._invoke(route.function_id, event)
         if not invocation.ok:
             return _error_response(502, "Internal server error", None, request_id)
-        accept = next((value for name, value in headers if name.lower() == "accept"), "")
-        response = _map_response(invocation.result, request_id, route.binary_media_types, accept)
+        response = _map_response(invocation.result, request_id)
         accept_encoding = next((value for name, value in headers if name.lower() == "accept-encoding"), None)
         if (
             route.minimum_compression_size is not None
@@ -339,9 +331,7 @@ def _proxy_event(
     }
 
 
-def _map_response(
-    result: Any, request_id: str, binary_media_types: Sequence[str] = (), accept: str = ""
-) -> ApiResponse:
+def _map_response(result: Any, request_id: str) -> ApiResponse:
     """A proxy integration result → HTTP response; malformed results are a 502, as in API Gateway."""
     if not isinstance(result, dict) or not set(result) <= _PROXY_RESPONSE_KEYS:
         log.error("malformed Lambda proxy response: %r", result)
@@ -351,11 +341,10 @@ def _map_response(
         body_field = result.get("body") or ""
         if not isinstance(body_field, str):
             raise ValueError("body must be a string")
+        body = base64.b64decode(body_field) if result.get("isBase64Encoded") else body_field.encode()
         multi = {str(k): [str(v) for v in vs] for k, vs in (result.get("multiValueHeaders") or {}).items()}
         single = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-        encoded = bool(result.get("isBase64Encoded"))
-        raw = base64.b64decode(body_field, validate=True) if encoded else body_field.encode()
-    except (TypeError, ValueError, AttributeError, binascii.Error):
+    except (TypeError, ValueError, AttributeError):
         log.error("malformed Lambda proxy response: %r", result)
         return _error_response(502, "Internal server error", None, request_id)
     # API Gateway merges both maps; for a name present in both, multiValueHeaders wins.
@@ -365,10 +354,6 @@ def _map_response(
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
     headers.append(("x-amzn-RequestId", request_id))
-    content_type = next(value for name, value in headers if name.lower() == "content-type")
-    media = [accept.split(",")[0].split(";")[0].strip(), content_type.split(";")[0].strip()]
-    binary = any(fnmatch.fnmatch(kind, pattern) for pattern in binary_media_types for kind in media if kind)
-    body = raw if binary else body_field.encode()
     return ApiResponse(status, headers, body)
 
 

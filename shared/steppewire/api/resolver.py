@@ -1,5 +1,5 @@
 """The one way an API function builds its resolver: validation on, domain errors mapped to clear 4xx bodies,
-and the HTTP rules of `http_caching` (validators, freshness, gzip, CORS, HEAD) on every answer."""
+and the HTTP rules of `http_caching` (validators, freshness, CORS, HEAD) on every answer."""
 
 from __future__ import annotations
 
