@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
+from steppewire.api.http_caching import EDITORIAL, cacheable
 from steppewire.api.resolver import BadRequest, ErrorBody, NotFound, documented
 from steppewire.articles.store import MAX_PATH_CHARS, listing_key, timestamp
 from steppewire.articles.syndication import (
@@ -110,6 +111,7 @@ def _card(item: dict[str, Any]) -> dict[str, Any]:
     summary="Published articles, newest first",
     tags=["articles"],
     responses=documented(ArticlePage, 400),
+    middlewares=[cacheable(EDITORIAL)],
 )
 def list_articles(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size (1-{MAX_PAGE})")] = DEFAULT_PAGE,
@@ -130,8 +132,17 @@ def list_articles(
     )
 
 
+def _version(article: dict[str, Any]) -> object:
+    return article["slug"], article["revision"], [link["slug"] for link in article["translations"]]
+
+
 @router.get(
-    "/articles/<slug>", summary="One published article", tags=["articles"], responses=documented(ArticleView, 404)
+    "/articles/<slug>",
+    summary="One published article",
+    tags=["articles"],
+    responses=documented(ArticleView, 404),
+    # Its translations' links are part of it: one published later changes the answer, not the revision.
+    middlewares=[cacheable(EDITORIAL, version=_version, last_modified=lambda a: a["updated_at"])],
 )
 def get_article(
     slug: Annotated[str, Path(min_length=1, max_length=80, description="The article's slug")],
@@ -157,6 +168,7 @@ def get_article(
     summary="Where an address of the old site now is",
     tags=["articles"],
     responses=documented(ArticleLink, 404),
+    middlewares=[cacheable(EDITORIAL)],
 )
 def find_redirect(
     path: Annotated[

@@ -13,10 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
+from steppewire.api.http_caching import cacheable
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text, documented
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.cross import Cross, NoRate, convert, crosses, stored_rates
 from steppewire.rates.currencies import BY_CURRENCY, CURRENCIES, PIVOT, STORED_CURRENCIES, TICKER_CURRENCIES
+from steppewire.rates.freshness import history_freshness, until_next_ingestion
 from steppewire.rates.history import Group, csv_text, grouped
 from steppewire.rates.sources import SOURCES
 from steppewire.rates.status import SourceStatus
@@ -154,6 +156,7 @@ def _history_point(rate: DailyRate, period: str) -> HistoryPoint:
             "content": {content_types.APPLICATION_JSON: {"model": Ticker | CrossRates}},
         }
     },
+    middlewares=[cacheable(lambda _: until_next_ingestion())],
 )
 def get_ticker(
     base: Annotated[
@@ -177,6 +180,7 @@ def get_ticker(
     summary="Stored daily rates of one currency, by day, week or month, as JSON or CSV",
     tags=["rates"],
     responses=_with_csv(documented(History, 400, 404)),
+    middlewares=[cacheable(lambda history: history_freshness(dt.date.fromisoformat(history["to"])))],
 )
 def get_history(
     currency: Annotated[str, Path(description=", ".join(STORED_CURRENCIES), max_length=8)],
