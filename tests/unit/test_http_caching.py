@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from steppewire.api.http_caching import as_get, finish, http_date
 from steppewire.newsroom import NEWSROOM_TIMEZONE
-from steppewire.rates.freshness import CLOSED_RANGE, INGESTION_SETTLE, history_freshness, until_next_ingestion
+from steppewire.rates.freshness import INGESTION_SETTLE, rates_freshness, until_next_ingestion
 from steppewire.settings import load_settings
 from steppewire_local.api_gateway import accepts_gzip
 
@@ -57,10 +57,11 @@ def test_the_ticker_never_outlives_the_day() -> None:
     assert until_next_ingestion(evening).max_age == 4 * 3600
 
 
-def test_a_history_that_ended_before_today_is_fresh_for_a_day() -> None:
+def test_rates_up_to_a_day_before_today_are_fresh_for_a_day() -> None:
     now = datetime(2026, 11, 26, 10, 30, tzinfo=ALMATY)
-    assert history_freshness(now.date() - timedelta(days=1), now).max_age == CLOSED_RANGE.max_age
-    assert history_freshness(now.date(), now) == until_next_ingestion(now)
+    assert rates_freshness(now.date() - timedelta(days=1), now).max_age == 86_400
+    assert rates_freshness(now.date(), now) == until_next_ingestion(now)
+    assert rates_freshness(None, now) == until_next_ingestion(now)  # the latest rates
 
 
 @given(

@@ -6,13 +6,16 @@ only says how fresh its answer is, with a route middleware, in one line of its d
     @router.get("/things", ..., middlewares=[cacheable(EDITORIAL)])
     @router.get("/things/<slug>", ..., middlewares=[cacheable(EDITORIAL, version=lambda t: (t["slug"], t["revision"]),
                                                               last_modified=lambda t: t["updated_at"])])
-    @router.get("/rates", ..., middlewares=[cacheable(lambda ticker: until_next_ingestion())])
+    @router.get("/sitemaps/<month>", ..., middlewares=[cacheable(lambda arguments: ...(arguments["month"]))])
 
-- freshness: a `Freshness`, or a function of the route's answer (as JSON: the dict the client will read)
-  that gives one;
+- freshness: a `Freshness`, or a function of the route's arguments (by parameter name, as validated: what
+  the route was called with) that gives one, so that it holds for an answer of any media type (JSON, XML,
+  CSV);
 - version (optional): what identifies the answer's content; default: a digest of the body it sends;
 - last_modified (optional): when the content last changed, only where the store knows it (an ISO 8601
   text or a datetime). Without it there is no `Last-Modified`: a made-up one would answer 304 wrongly.
+- vary (optional): the request headers the route's answer depends on (`Accept` where it negotiates the
+  media type), added to the `Vary` every answer carries.
 
 A route without `cacheable` still gets its ETag and 304s, with `no-cache` (stored, revalidated every
 time). Every 4xx is `no-store`. HEAD is answered as GET without the body (API Gateway needs a HEAD
@@ -41,8 +44,10 @@ from steppewire.settings import load_settings
 STALE_IF_ERROR: Final = 86_400  # a CDN may serve the last good answer for a day while the origin fails
 EXPOSED_HEADERS: Final = ("ETag", "Last-Modified", "Cache-Control", "x-amzn-RequestId")
 _CACHE_CONTROL: Final = "Cache-Control"
+_VARY: Final = "Vary"
 
 Answer = dict[str, Any]  # a route's answer, serialized for JSON (dates as text, fields by their alias)
+Arguments = dict[str, Any]  # a route's arguments by parameter name, validated (dates as dates)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +66,9 @@ class Freshness:
 
 EDITORIAL: Final = Freshness(60, stale_while_revalidate=120)  # articles, lists: an edit shows within minutes
 SEARCH_RESULTS: Final = Freshness(20, stale_while_revalidate=20)  # a just-published article is found soon
+# Feeds and the news sitemap: a just-published article reaches readers and crawlers within a minute, CDN or not.
+SYNDICATION: Final = Freshness(30, stale_while_revalidate=30)
+CLOSED: Final = Freshness(86_400, stale_while_revalidate=86_400)  # a period that is over: only a backfill changes it
 DEPLOYED: Final = Freshness(3600, stale_while_revalidate=86_400)  # changes only with a deployment (OpenAPI)
 UNDECLARED: Final = f"public, no-cache, stale-if-error={STALE_IF_ERROR}"
 
@@ -75,22 +83,30 @@ class cacheable(BaseMiddlewareHandler[ApiGatewayResolver]):  # noqa: N801  # rea
 
     def __init__(
         self,
-        freshness: Freshness | Callable[[Answer], Freshness],
+        freshness: Freshness | Callable[[Arguments], Freshness],
         *,
         version: Callable[[Answer], object] | None = None,
         last_modified: Callable[[Answer], str | datetime] | None = None,
+        vary: tuple[str, ...] = (),
     ) -> None:
         self.freshness = freshness
         self.version = version
         self.last_modified = last_modified
+        self.vary = vary
 
     def handler(self, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
         response = next_middleware(app)
         if response.status_code != 200:
             return response
         answer = cast(Answer, response.body)
-        freshness = self.freshness if isinstance(self.freshness, Freshness) else self.freshness(answer)
+        if isinstance(self.freshness, Freshness):
+            freshness = self.freshness
+        else:
+            # Where Powertools' request validation leaves the arguments it calls the route with.
+            freshness = self.freshness(cast(Arguments, app.context.get("_route_args", {})))
         response.headers[_CACHE_CONTROL] = freshness.header()
+        if self.vary:
+            response.headers[_VARY] = ", ".join(self.vary)
         if self.version is not None:
             response.headers["ETag"] = _strong_etag(json.dumps(self.version(answer), default=str).encode())
         if self.last_modified is not None:
@@ -122,7 +138,9 @@ def finish(event: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     headers.set("Access-Control-Allow-Origin", origin)
     headers.set("Access-Control-Expose-Headers", ", ".join(EXPOSED_HEADERS))
     # The answer does not depend on Origin (one allowed origin, always sent); caches are told anyway.
-    headers.set("Vary", "Accept-Encoding" if origin == "*" else "Accept-Encoding, Origin")
+    route_vary = headers.get(_VARY)
+    vary = ["Accept-Encoding", *([] if origin == "*" else ["Origin"]), *([route_vary] if route_vary else [])]
+    headers.set(_VARY, ", ".join(vary))
     if status != 200:
         headers.set(_CACHE_CONTROL, "no-store")
         return _answer(status, headers, body, request, binary=bool(answer.get("isBase64Encoded")))

@@ -1,6 +1,6 @@
 """How long a rates answer stays true: until the next scheduled ingestion has stored its rates, and never
 past midnight in Almaty (where "today", the default end of a history, changes); a range that ended
-before today for a day (only a backfill changes it).
+before today, or rates of a past date, for a day (only a backfill changes them).
 
 The schedule is the template's (Mappings RatesIngestion), given to the rates API in its environment.
 """
@@ -11,7 +11,7 @@ import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
-from steppewire.api.http_caching import Freshness
+from steppewire.api.http_caching import CLOSED, Freshness
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.schedule_expressions import next_fire_time
 from steppewire.settings import load_settings
@@ -19,7 +19,7 @@ from steppewire.settings import load_settings
 # A run stores its rates within its one-minute Timeout: an answer read at the firing time could predate
 # them, so it expires after the run, not at its start.
 INGESTION_SETTLE: Final = timedelta(minutes=2)
-CLOSED_RANGE: Final = Freshness(86_400, stale_while_revalidate=86_400)
+SOURCE_STATUS: Final = Freshness(60)  # a bank's last success or failure: a run is seen within a minute
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +38,7 @@ def until_next_ingestion(now: datetime | None = None) -> Freshness:
     return Freshness(int((expires - now).total_seconds()))
 
 
-def history_freshness(last_day: date, now: datetime | None = None) -> Freshness:
+def rates_freshness(last_day: date | None, now: datetime | None = None) -> Freshness:
+    """Of rates up to `last_day` (a history's `to`, a cross's or conversion's `date`; None: the latest)."""
     today = (now or datetime.now(UTC)).astimezone(NEWSROOM_TIMEZONE).date()
-    return CLOSED_RANGE if last_day < today else until_next_ingestion(now)
+    return CLOSED if last_day is not None and last_day < today else until_next_ingestion(now)
