@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import boto3
@@ -51,6 +52,17 @@ def test_a_cacheable_answer_revalidates_to_304_without_a_body(newsroom: LocalSta
         "/articles/tenge-steadies-in-almaty",
         "/search?q=tenge",
         "/openapi.json",
+        # Answers that are not JSON are validated the same way: XML feeds and sitemaps, CSV.
+        "/feeds/en.rss",
+        "/feeds/en/tag/tenge.atom",
+        "/sitemaps/news.xml",
+        "/sitemaps/index.xml",
+        "/sitemaps/2026-11.xml",
+        "/rates/KZT/history?from=2026-11-01&to=2026-11-20&group=week&format=csv",
+        "/rates?base=KZT&symbols=KGS,UZS&date=2026-11-20",
+        "/rates/convert?from=KZT&to=KGS&amount=1000",
+        "/currencies",
+        "/rates/sources",
     ]:
         first = newsroom.api_request("GET", path)
         assert first.status == 200, (path, first.body_text)
@@ -161,6 +173,52 @@ def test_the_ticker_expires_no_later_than_the_next_ingestion(newsroom: LocalStac
     assert 0 <= max_age <= 14 * 3600
     closed = newsroom.api_request("GET", "/rates/KZT/history?from=2026-11-01&to=2026-11-20").header("Cache-Control")
     assert closed is not None and "max-age=86400" in closed
+
+
+def max_age(answer: Any) -> int:
+    return int((answer.header("Cache-Control") or "").split("max-age=")[1].split(",")[0])
+
+
+def test_each_route_is_as_fresh_as_what_it_serves(newsroom: LocalStack) -> None:
+    def cache_control(path: str) -> str:
+        answer = newsroom.api_request("GET", path)
+        assert answer.status == 200, (path, answer.body_text)
+        return answer.header("Cache-Control") or ""
+
+    # A just-published article is in the feeds and the news sitemap within a minute, through a CDN too.
+    for path in ["/feeds/en.rss", "/feeds/ru/category/economy.atom", "/sitemaps/news.xml"]:
+        assert cache_control(path).startswith("public, max-age=30, stale-while-revalidate=30,"), path
+    listing = cache_control("/articles")
+    assert cache_control("/sitemaps/index.xml") == listing
+    assert cache_control(f"/sitemaps/{datetime.now(UTC):%Y-%m}.xml") == listing  # this month still grows
+    assert "max-age=86400" in cache_control("/sitemaps/2026-11.xml")  # a closed month
+    # Rates of a past date are closed; the latest last until the next ingestion (at most 14 hours off).
+    for closed in [
+        "/rates?base=KZT&symbols=KGS,UZS&date=2026-11-20",
+        "/rates/convert?from=KZT&to=KGS&amount=1000&date=2026-11-20",
+        "/rates/KZT/history?from=2026-11-01&to=2026-11-20&group=month&format=csv",
+    ]:
+        assert "max-age=86400" in cache_control(closed), closed
+    for latest in ["/rates?base=KZT&symbols=UZS", "/rates/convert?from=KZT&to=KGS&amount=1000", "/currencies?lang=ru"]:
+        answer = newsroom.api_request("GET", latest)
+        assert answer.status == 200 and 0 <= max_age(answer) <= 14 * 3600, latest
+        assert abs(max_age(answer) - max_age(newsroom.api_request("GET", "/rates"))) <= 2  # as the ticker's
+    assert cache_control("/rates/sources").startswith("public, max-age=60,")
+
+
+def test_a_csv_history_is_negotiated_by_accept_and_varies_on_it(newsroom: LocalStack) -> None:
+    path = "/rates/KZT/history?from=2026-11-01&to=2026-11-20"
+    as_json = newsroom.api_request("GET", path)
+    as_csv = newsroom.api_request("GET", path, headers={"Accept": "text/csv"})
+    assert as_csv.status == 200 and as_csv.body_text.startswith("period,date,currency,rate")
+    assert (as_csv.header("Content-Type") or "").startswith("text/csv")
+    assert as_csv.header("X-Content-Type-Options") == "nosniff"
+    for answer in (as_json, as_csv):
+        assert answer.header("Vary") == "Accept-Encoding, Accept"  # a cache keeps the two apart
+    assert as_csv.header("ETag") != as_json.header("ETag")
+    again = newsroom.api_request("GET", path, headers={"Accept": "text/csv", "If-None-Match": as_csv.header("ETag")})
+    assert again.status == 304 and again.body == b""
+    assert newsroom.api_request("GET", path, headers={"If-None-Match": as_csv.header("ETag") or ""}).status == 200
 
 
 def test_every_get_route_of_the_template_has_its_head_twin(newsroom: LocalStack) -> None:
