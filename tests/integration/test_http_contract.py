@@ -72,6 +72,7 @@ def test_a_cacheable_answer_revalidates_to_304_without_a_body(newsroom: LocalSta
         again = newsroom.api_request("GET", path, headers={"If-None-Match": etag})
         assert again.status == 304 and again.body == b"", path
         assert again.header("ETag") == etag and again.header("Cache-Control") == first.header("Cache-Control")
+        assert again.header("Content-Type") == first.header("Content-Type"), path  # a cache keeps the 200's
         other = newsroom.api_request("GET", path, headers={"If-None-Match": '"something-else"'})
         assert other.status == 200 and other.body == first.body, path
 

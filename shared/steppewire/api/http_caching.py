@@ -149,7 +149,8 @@ def finish(event: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     etag = headers.get("ETag") or _strong_etag(body)
     headers.set("ETag", etag)
     if _not_modified(request, etag, headers.get("Last-Modified")):
-        headers.remove("Content-Type")
+        # The 200's Content-Type stays: without one API Gateway adds application/json, and a cache
+        # updates its stored headers from a 304's (RFC 9111 4.3.4): an RSS feed would turn into JSON.
         return _answer(304, headers, b"", request, binary=False)
     return _answer(200, headers, body, request, binary=bool(answer.get("isBase64Encoded")))
 
