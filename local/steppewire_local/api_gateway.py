@@ -2,12 +2,16 @@
 
 Routes come from the translated `AWS::ApiGateway::RestApi` bodies (swagger/OpenAPI `paths` with
 `aws_proxy` integrations), so they are exactly what `sam deploy` would create. Requests are served at
-the root path, without the stage prefix, like `sam local start-api`.
+the root path, without the stage prefix, like `sam local start-api`. A `mock` integration with fixed
+header values (SAM's CORS preflight, from the Api's `Cors`) answers with its default response. With the API's
+`MinimumCompressionSize`, a function's answer at least that long is gzipped for a client that accepts
+gzip (API Gateway also speaks deflate; not emulated).
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import logging
 import re
@@ -33,6 +37,16 @@ _HTTP_METHODS: Final = frozenset({"get", "put", "post", "delete", "patch", "head
 _FUNCTION_ARN_IN_URI: Final = re.compile(r"functions/(arn:[^/]+)/invocations")
 _PROXY_RESPONSE_KEYS: Final = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 _HOP_BY_HOP: Final = frozenset({"content-length", "transfer-encoding", "connection"})
+_RESPONSE_HEADER: Final = "method.response.header."
+
+
+@dataclass(frozen=True)
+class MockIntegration:
+    """The fixed answer of a `mock` integration: its default response's status, headers and JSON template."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: str
 
 
 @dataclass(frozen=True)
@@ -45,11 +59,18 @@ class Route:
     """Upper-case HTTP method or ANY."""
     resource: str
     """The path template, e.g. /rates/{currency}/history."""
-    function_id: str
+    function_id: str | None
+    """None for a mock integration."""
+    mock: MockIntegration | None = None
+    minimum_compression_size: int | None = None
     segments: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(s for s in self.resource.split("/") if s))
+
+    @property
+    def target(self) -> str:
+        return self.function_id or "mock"
 
     def rank(self) -> tuple[int, ...]:
         """Literal segments beat {param}, which beats {greedy+}: API Gateway picks the most specific."""
@@ -117,6 +138,10 @@ def routes_from_template(
         stage_props = stages.get(api_id, {})
         stage = resolver.resolve_str(stage_props.get("StageName", "local"), "StageName")
         variables = resolver.resolve(stage_props["Variables"]) if stage_props.get("Variables") else None
+        compression = resource["Properties"].get("MinimumCompressionSize")
+        compress_from = (
+            None if compression is None else int(resolver.resolve_str(compression, "MinimumCompressionSize"))
+        )
         for path, operations in body.get("paths", {}).items():
             for verb, operation in operations.items():
                 if verb != _SWAGGER_ANY and verb not in _HTTP_METHODS:
@@ -124,6 +149,15 @@ def routes_from_template(
                 integration = operation.get("x-amazon-apigateway-integration") or {}
                 method = ANY_METHOD if verb == _SWAGGER_ANY else verb.upper()
                 where = f"{logical_id} {method} {path}"
+                if integration.get("type") == "mock":
+                    mock = _mock_integration(integration, resolver, where)
+                    if isinstance(mock, str):
+                        warnings.append(mock)
+                    else:
+                        routes.append(
+                            Route(logical_id, api_id, stage, variables, method, path, None, mock, compress_from)
+                        )
+                    continue
                 if integration.get("type") != "aws_proxy":
                     warnings.append(f"{where}: integration {integration.get('type')!r} is not emulated")
                     continue
@@ -133,8 +167,41 @@ def routes_from_template(
                 if function_id is None:
                     warnings.append(f"{where}: integration target {uri} is not a local function")
                     continue
-                routes.append(Route(logical_id, api_id, stage, variables, method, path, function_id))
+                routes.append(
+                    Route(logical_id, api_id, stage, variables, method, path, function_id, None, compress_from)
+                )
     return routes, warnings
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether `Accept-Encoding` allows gzip: named (or `*`) with a q-value above 0."""
+    weights: dict[str, float] = {}
+    for item in (accept_encoding or "").split(","):
+        coding, *parameters = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a q-value that is not a number accepts nothing
+        if coding:
+            weights[coding.lower()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+def _mock_integration(integration: dict[str, Any], resolver: Resolver, where: str) -> MockIntegration | str:
+    """The mock's default answer, or why it is not emulated (a mapping that is not a fixed 'value')."""
+    default = (integration.get("responses") or {}).get("default") or {}
+    headers: list[tuple[str, str]] = []
+    for name, mapped in (default.get("responseParameters") or {}).items():
+        value = resolver.resolve_str(mapped, f"{where} {name}")
+        if not name.startswith(_RESPONSE_HEADER) or len(value) < 2 or not value[0] == value[-1] == "'":
+            return f"{where}: mock response mapping {name} = {value} is not emulated"
+        headers.append((name.removeprefix(_RESPONSE_HEADER), value[1:-1]))
+    body = (default.get("responseTemplates") or {}).get("application/json", "")
+    return MockIntegration(int(default.get("statusCode", 200)), tuple(headers), str(body))
 
 
 class ApiGateway:
@@ -161,6 +228,10 @@ class ApiGateway:
         if matched is None:
             return _error_response(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
         route, path_parameters = matched
+        if route.mock is not None:
+            mock_headers = [*route.mock.headers, ("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
+            return ApiResponse(route.mock.status, mock_headers, route.mock.body.encode())
+        assert route.function_id is not None  # a route is a mock or a function's
         event = _proxy_event(
             route,
             method.upper(),
@@ -175,7 +246,17 @@ class ApiGateway:
         invocation = self._invoke(route.function_id, event)
         if not invocation.ok:
             return _error_response(502, "Internal server error", None, request_id)
-        return _map_response(invocation.result, request_id)
+        response = _map_response(invocation.result, request_id)
+        accept_encoding = next((value for name, value in headers if name.lower() == "accept-encoding"), None)
+        if (
+            route.minimum_compression_size is not None
+            and len(response.body) >= route.minimum_compression_size
+            and response.header("Content-Encoding") is None
+            and accepts_gzip(accept_encoding)
+        ):
+            zipped = gzip.compress(response.body, mtime=0)  # mtime 0: the same answer gives the same bytes
+            return ApiResponse(response.status, [*response.headers, ("Content-Encoding", "gzip")], zipped)
+        return response
 
     def _match(self, method: str, parts: Sequence[str]) -> tuple[Route, dict[str, str]] | None:
         # API Gateway first picks the most specific resource, then the method on it.

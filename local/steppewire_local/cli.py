@@ -29,9 +29,10 @@ from typing import Any, Final, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from steppewire.schedule_expressions import next_fire_time
+
 from .functions import FunctionSpec
 from .resources import BUCKET, QUEUE, TABLE, TOPIC
-from .schedules import next_fire_time
 from .stack import DEFAULT_API_PORT, DEFAULT_REGION, DEFAULT_STACK_NAME, LocalStack
 from .workers import WorkerRunner
 
@@ -268,7 +269,7 @@ def summary(
         stages = sorted({r.stage for r in stack.routes})
         lines += ["", f"API            {stack.api_url}   (stage {', '.join(stages)} served at the root path)"]
         for route in sorted(stack.routes, key=lambda r: (r.resource, r.method)):
-            lines.append(f"  {route.method:<7} {route.resource:<36} -> {route.function_id}")
+            lines.append(f"  {route.method:<7} {route.resource:<36} -> {route.target}")
     if stack.schedules:
         lines += ["", "Schedules      (each fired once at start)"]
         for schedule in stack.schedules:

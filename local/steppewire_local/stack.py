@@ -315,8 +315,7 @@ class LocalStack:
             },
             "functions": {logical_id: spec.to_json() for logical_id, spec in self.functions.items()},
             "routes": [
-                {"method": r.method, "path": r.resource, "function": r.function_id, "stage": r.stage}
-                for r in self.routes
+                {"method": r.method, "path": r.resource, "function": r.target, "stage": r.stage} for r in self.routes
             ],
             "schedules": [
                 {"id": s.schedule_id, "expression": s.expression, "timezone": s.timezone, "function": s.function_id}

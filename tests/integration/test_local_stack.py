@@ -345,14 +345,8 @@ def test_real_template_deploys_rates_table_and_api_routes(aws: None) -> None:
     table = boto3.client("dynamodb").describe_table(TableName=stack.physical_id("RatesTable"))["Table"]
     assert {(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]} == {("pk", "HASH"), ("sk", "RANGE")}
     api_routes = {(r.method, r.resource) for r in stack.routes if r.function_id == "RatesApiFunction"}
-    assert api_routes == {
-        ("GET", "/rates"),
-        ("GET", "/rates/{currency}/history"),
-        ("GET", "/rates/convert"),
-        ("GET", "/rates/sources"),
-        ("GET", "/currencies"),
-        ("GET", "/openapi.json"),
-    }
+    paths = {"/rates", "/rates/{currency}/history", "/rates/convert", "/rates/sources", "/currencies", "/openapi.json"}
+    assert api_routes == {(method, path) for method in ("GET", "HEAD") for path in paths}
     assert {r.stage for r in stack.routes} == {"test"}
     (schedule,) = stack.schedules
     assert (schedule.function_id, schedule.expression, schedule.timezone, schedule.input) == (

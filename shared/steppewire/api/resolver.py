@@ -1,9 +1,10 @@
-"""The one way an API function builds its resolver: validation on, domain errors mapped to clear 4xx bodies."""
+"""The one way an API function builds its resolver: validation on, domain errors mapped to clear 4xx bodies,
+and the HTTP rules of `http_caching` (validators, freshness, CORS, HEAD) on every answer."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -17,6 +18,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from steppewire.api.http_caching import DEPLOYED, as_get, cacheable, finish
 from steppewire.observability import logger, metrics, tracer
 
 OPENAPI_TITLE = "Steppe Wire API"
@@ -83,8 +85,16 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{kind} '{name}': {error.get('msg', 'invalid value')}"
 
 
+class _HttpResolver(APIGatewayRestResolver):
+    """Outside Powertools' routing, so that errors and "no route" answers get the HTTP rules too."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        request = dict(event)
+        return finish(request, super().resolve(as_get(request), context))
+
+
 def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = _HttpResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
 
@@ -106,7 +116,7 @@ def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     def no_route(_: Exception) -> Response[str]:
         return _error(404, f"No route for {app.current_event.http_method} {app.current_event.path}")
 
-    @app.get("/openapi.json", include_in_schema=False)
+    @app.get("/openapi.json", include_in_schema=False, middlewares=[cacheable(DEPLOYED)])
     def openapi_document() -> Response[str]:
         return Response(200, content_types.APPLICATION_JSON, committed_openapi_document())
 

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
+from steppewire.api.http_caching import CLOSED, EDITORIAL, SYNDICATION, Freshness, cacheable
 from steppewire.api.resolver import BadRequest, ErrorBody, NotFound, documented
 from steppewire.articles.store import MAX_PATH_CHARS, listing_key, timestamp
 from steppewire.articles.syndication import (
@@ -110,6 +111,7 @@ def _card(item: dict[str, Any]) -> dict[str, Any]:
     summary="Published articles, newest first",
     tags=["articles"],
     responses=documented(ArticlePage, 400),
+    middlewares=[cacheable(EDITORIAL)],
 )
 def list_articles(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size (1-{MAX_PAGE})")] = DEFAULT_PAGE,
@@ -130,8 +132,17 @@ def list_articles(
     )
 
 
+def _version(article: dict[str, Any]) -> object:
+    return article["slug"], article["revision"], [link["slug"] for link in article["translations"]]
+
+
 @router.get(
-    "/articles/<slug>", summary="One published article", tags=["articles"], responses=documented(ArticleView, 404)
+    "/articles/<slug>",
+    summary="One published article",
+    tags=["articles"],
+    responses=documented(ArticleView, 404),
+    # Its translations' links are part of it: one published later changes the answer, not the revision.
+    middlewares=[cacheable(EDITORIAL, version=_version, last_modified=lambda a: a["updated_at"])],
 )
 def get_article(
     slug: Annotated[str, Path(min_length=1, max_length=80, description="The article's slug")],
@@ -157,6 +168,7 @@ def get_article(
     summary="Where an address of the old site now is",
     tags=["articles"],
     responses=documented(ArticleLink, 404),
+    middlewares=[cacheable(EDITORIAL)],
 )
 def find_redirect(
     path: Annotated[
@@ -219,6 +231,7 @@ def _format(feed: str) -> FeedFormat:
     summary=f"The latest {FEED_SIZE} public articles in one language, as RSS 2.0 or Atom",
     tags=["feeds"],
     responses=_xml_answers(MEDIA_TYPES["rss"], MEDIA_TYPES["atom"]),
+    middlewares=[cacheable(SYNDICATION)],
 )
 def language_feed(
     feed: Annotated[
@@ -234,6 +247,7 @@ def language_feed(
     summary=f"The latest {FEED_SIZE} public articles in one language of a category, tag or country, as RSS or Atom",
     tags=["feeds"],
     responses=_xml_answers(MEDIA_TYPES["rss"], MEDIA_TYPES["atom"]),
+    middlewares=[cacheable(SYNDICATION)],
 )
 def facet_feed(
     lang: Annotated[Literal["en", "ru"], Path()],
@@ -257,6 +271,7 @@ def facet_feed(
     summary="Google News sitemap: the articles published in the last 48 hours (at most 1,000)",
     tags=["sitemaps"],
     responses=_xml_answers(MEDIA_TYPES["sitemap"]),
+    middlewares=[cacheable(SYNDICATION)],
 )
 def news_sitemap() -> Response[str]:
     return Response(200, CONTENT_TYPES["sitemap"], _syndication()[0].news())
@@ -267,9 +282,21 @@ def news_sitemap() -> Response[str]:
     summary="Sitemap index: one sitemap per month (UTC) from the oldest public article to this month",
     tags=["sitemaps"],
     responses=_xml_answers(MEDIA_TYPES["sitemap"]),
+    middlewares=[cacheable(EDITORIAL)],
 )
 def sitemap_index() -> Response[str]:
     return Response(200, CONTENT_TYPES["sitemap"], _syndication()[0].index())
+
+
+def _year_month(month: str) -> tuple[int, int]:
+    """`yyyy-mm.xml` as the year and the month's number."""
+    return int(month[:4]), int(month[5:7])
+
+
+def _month_freshness(month: str) -> Freshness:
+    """A month before this one (UTC) is closed: its sitemap changes only with an edit or a backdated import."""
+    now = utc_now()
+    return CLOSED if _year_month(month) < (now.year, now.month) else EDITORIAL
 
 
 @router.get(
@@ -277,12 +304,12 @@ def sitemap_index() -> Response[str]:
     summary="The sitemap of one month (UTC): every public article published in it, with hreflang alternates",
     tags=["sitemaps"],
     responses=_xml_answers(MEDIA_TYPES["sitemap"], errors=(404,)),
+    middlewares=[cacheable(lambda arguments: _month_freshness(arguments["month"]))],
 )
 def month_sitemap(
     month: Annotated[str, Path(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])\.xml$", description="`yyyy-mm.xml`")],
 ) -> Response[str]:
-    year, number = int(month[:4]), int(month[5:7])
-    body = _syndication()[0].month(year, number)
+    body = _syndication()[0].month(*_year_month(month))
     if body is None:
         raise NotFound(f"No sitemap for {month[:7]}: that month has not begun")
     return Response(200, CONTENT_TYPES["sitemap"], body)

@@ -13,10 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
+from steppewire.api.http_caching import cacheable
 from steppewire.api.resolver import BadRequest, NotFound, decimal_text, documented
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.rates.cross import Cross, NoRate, convert, crosses, stored_rates
 from steppewire.rates.currencies import BY_CURRENCY, CURRENCIES, PIVOT, STORED_CURRENCIES, TICKER_CURRENCIES
+from steppewire.rates.freshness import SOURCE_STATUS, rates_freshness, until_next_ingestion
 from steppewire.rates.history import Group, csv_text, grouped
 from steppewire.rates.sources import SOURCES
 from steppewire.rates.status import SourceStatus
@@ -154,6 +156,7 @@ def _history_point(rate: DailyRate, period: str) -> HistoryPoint:
             "content": {content_types.APPLICATION_JSON: {"model": Ticker | CrossRates}},
         }
     },
+    middlewares=[cacheable(lambda arguments: rates_freshness(arguments["on"]))],
 )
 def get_ticker(
     base: Annotated[
@@ -177,6 +180,8 @@ def get_ticker(
     summary="Stored daily rates of one currency, by day, week or month, as JSON or CSV",
     tags=["rates"],
     responses=_with_csv(documented(History, 400, 404)),
+    # Vary: Accept, as `Accept: text/csv` gets CSV (ApiHistoryCachePolicy keys the edge's cache on it).
+    middlewares=[cacheable(lambda arguments: rates_freshness(arguments["to_date"]), vary=("Accept",))],
 )
 def get_history(
     currency: Annotated[str, Path(description=", ".join(STORED_CURRENCIES), max_length=8)],
@@ -296,6 +301,7 @@ def cross_rates(base: str | None, symbols: str | None, on: dt.date | None) -> Cr
     summary="Convert an amount between any two currencies through the official rates",
     tags=["rates"],
     responses=documented(Conversion, 400, 404),
+    middlewares=[cacheable(lambda arguments: rates_freshness(arguments["on"]))],
 )
 def get_conversion(
     from_currency: Annotated[str, Query(alias="from", description="The amount's currency", max_length=8)],
@@ -352,6 +358,8 @@ class Currencies(BaseModel):
     summary="The currencies served: codes, names, symbol, country, sources, peg and stored range",
     tags=["rates"],
     responses=documented(Currencies),
+    # Its last stored dates move with the next run.
+    middlewares=[cacheable(lambda _: until_next_ingestion())],
 )
 def get_currencies(
     lang: Annotated[Literal["en", "ru"], Query(description="Language of `name` and `country`")] = "en",
@@ -399,6 +407,7 @@ class Sources(BaseModel):
     summary="Each bank's last success and failure, publishing window and whether its rate is stale",
     tags=["rates"],
     responses=documented(Sources),
+    middlewares=[cacheable(SOURCE_STATUS)],
 )
 def get_sources() -> Sources:
     statuses = rates_repository().source_statuses()

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
+from steppewire.api.http_caching import SEARCH_RESULTS, cacheable
 from steppewire.api.resolver import BadRequest, documented
 from steppewire.search.engine import SearchRequest
 from steppewire.wiring import search_engine
@@ -44,6 +45,7 @@ class SearchResponse(BaseModel):
     summary="Ranked, highlighted article search in English and Russian",
     tags=["search"],
     responses=documented(SearchResponse, 400),
+    middlewares=[cacheable(SEARCH_RESULTS)],
 )
 def search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words; all must match")],
