@@ -175,6 +175,8 @@ def test_an_export_with_entities_is_refused(stack: LocalStack) -> None:
     )
     report = import_export(stack, "bomb.xml", bomb)
     assert report["status"] == "refused" and "DTD" in report["error"]
+    doctype_line = bomb[: bomb.index(b"<!DOCTYPE")].count(b"\n") + 1
+    assert f"(line {doctype_line}, column " in report["error"]  # where the editor finds it
     assert articles_in_table(stack) == []
 
 

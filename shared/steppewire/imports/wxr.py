@@ -202,8 +202,9 @@ class ExportReader:
         open_elements: list[Element] = []
         started = False
         checked = False
+        parser = SafeET.DefusedXMLParser(forbid_dtd=True)  # ours, so that a refusal can say where expat was
         try:
-            for event, element in SafeET.iterparse(self._stream, events=("start", "end"), forbid_dtd=True):
+            for event, element in SafeET.iterparse(self._stream, events=("start", "end"), parser=parser):
                 if event == "start":
                     if not started and element.tag != "rss":
                         raise ExportBroken(f"the file is {_named(element.tag)}, not a WordPress export (<rss>)")
@@ -226,7 +227,8 @@ class ExportReader:
             raise ExportBroken("the export is not well-formed XML", line, column + 1) from None
         except DefusedXmlException as error:
             problem = f"the export declares a DTD or entities, which are refused ({type(error).__name__})"
-            raise ExportBroken(problem) from None
+            expat = parser.parser
+            raise ExportBroken(problem, expat.CurrentLineNumber, expat.CurrentColumnNumber + 1) from None
         self._check_version()
 
     def _check_version(self) -> bool:
