@@ -144,7 +144,8 @@ def test_statuses_dates_slugs_and_rejections_follow_the_mapping(stack: LocalStac
     assert "body" in rejected[306][0]
     notes = {line["post_id"]: " ".join(line["reasons"]) for line in report["notes"]}
     assert "'tenge-steadies' is used by" in notes[304] and "'tenge-steadies-2'" in notes[304]
-    assert "first 20" in notes[304]
+    assert "first 20" in notes[304] and "[gallery] removed" in notes[304]
+    assert "[embed] removed" in " ".join(rejected[306])  # the editor learns why the body came out empty
     assert "no title" in notes[305]
     assert "password protected" in notes[302] and "pending" in notes[307] and "private" in notes[308]
     stored = {item["slug"]["S"]: item for item in articles_in_table(stack)}

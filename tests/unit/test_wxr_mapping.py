@@ -102,13 +102,26 @@ def test_the_default_category_is_none_and_tags_beyond_twenty_are_noted() -> None
     decisions = mapped("newsroom-export.xml")
     assert post(decisions[301]).fields["category"] == "Politics"
     many = post(decisions[304])
-    assert len(many.fields["tags"]) == 20 and "22 tags" in many.notes[0]
+    assert len(many.fields["tags"]) == 20 and "22 tags" in many.notes[1]
+    assert many.notes[0].startswith("[gallery] removed")  # its body has a gallery
 
 
 def test_an_untitled_post_takes_its_first_words_as_title() -> None:
     untitled = post(mapped("newsroom-export.xml")[305])
     assert untitled.fields["title"] == "Gas prices rose in Bishkek on Monday as supplies tightened."
     assert "no title" in untitled.notes[0]
+
+
+def test_media_shortcodes_the_article_cannot_show_are_noted_by_name() -> None:
+    context, items = read("bilingual-export.xml")
+    item = next(item for item in items if item.post_id == 101)
+    content = (
+        'Budget day.\n\n[gallery ids="7,8"]\n\n[embed]https://youtu.be/x[/embed] [video src="a.mp4"][/video]'
+        "\n\n[gallery] and [sic] stay prose."
+    )
+    imported = post(map_item(replace(item, content=content), context, context.groups()))
+    assert imported.notes == ("[gallery], [embed], [video] removed: the article shows no players, embeds or galleries",)
+    assert post(map_item(item, context, context.groups())).notes == ()  # a body without them: no note
 
 
 def test_a_post_travels_as_json_unchanged_and_hashes_alike() -> None:

@@ -28,7 +28,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-__all__ = ["expand_shortcodes"]
+__all__ = ["expand_shortcodes", "dropped_media"]
 
 _CAPTIONS = frozenset({"caption", "wp_caption"})
 _MEDIA = frozenset({"embed", "audio", "video", "playlist"})
@@ -89,6 +89,13 @@ def expand_shortcodes(text: str) -> str:
         index += 1
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def dropped_media(text: str) -> list[str]:
+    """The media shortcodes `expand_shortcodes` removes with what they show (players, embeds, galleries), each
+    name once in order of appearance: what an importer tells the editor is gone from the article."""
+    names = (tag.name for tag in _shortcode_tags(text) if not tag.closing and tag.name in _MEDIA | {"gallery"})
+    return list(dict.fromkeys(names))
 
 
 def _closing_partner(tag: _Tag, index: int, closings: dict[str, list[int]]) -> int | None:

@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 from steppewire.articles.document import NEWSROOM_TIMEZONE, Lang, make_slug
 from steppewire.articles.publishing import MAX_TAGS
 from steppewire.articles.sanitize import plain_text, shorten
+from steppewire.articles.shortcodes import dropped_media
 from steppewire.imports.wxr import Channel, WxrItem
 
 __all__ = ["ExportContext", "ImportedPost", "Skipped", "map_item", "source_key"]
@@ -122,6 +123,9 @@ def map_item(item: WxrItem, context: ExportContext, groups: Mapping[int, str]) -
         title = shorten(plain_text(item.content), DERIVED_TITLE_CHARS)
         if title:
             notes.append(f"the post has no title; its first words were used: '{title}'")
+    if dropped := dropped_media(item.content):
+        names = ", ".join(f"[{name}]" for name in dropped)
+        notes.append(f"{names} removed: the article shows no players, embeds or galleries")
     tags = [term.name for term in item.terms if term.domain == "post_tag" and term.name]
     if len(tags) > MAX_TAGS:
         notes.append(f"the post has {len(tags)} tags; the first {MAX_TAGS} were kept")
