@@ -1,9 +1,11 @@
 """The import's coordinator and workers on in-memory stores: checkpoints and carry-on, refusals, the
 report's rules."""
 
+import base64
 import gzip
 import io
 import json
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -15,7 +17,7 @@ import pytest
 
 from steppewire.articles.publishing import ObjectEvent, Publisher
 from steppewire.imports.runs import RunStatus, report_key
-from steppewire.imports.service import MAX_MESSAGE_BYTES, Coordinator, ItemImporter, Pacing, progress
+from steppewire.imports.service import COMPRESSED_POST, MAX_MESSAGE_BYTES, Coordinator, ItemImporter, Pacing, progress
 from tests.fakes import InMemoryArticleStore, InMemoryBucket, InMemoryImportRuns, RecordingIndexFeed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wxr"
@@ -95,15 +97,29 @@ def test_a_short_budget_hands_out_one_checkpoint_per_invocation_and_every_item_o
     assert report["counts"] == {"imported": 6, "updated": 0, "unchanged": 0, "skipped": 5, "rejected": 1}
 
 
-def test_a_post_too_big_for_a_queue_message_is_rejected_with_its_size() -> None:
+def test_a_long_post_travels_compressed_and_is_imported() -> None:
     newsroom = Newsroom(Pacing(checkpoint_items=100, safety_seconds=60))
-    huge = NEWSROOM.replace(b"Trucks will cross again.", b"Trucks will cross again. " * (MAX_MESSAGE_BYTES // 20))
-    newsroom.upload("imports/huge.xml", huge)
+    # Cyrillic: two bytes a character, so more than a message holds yet within what an article may render to.
+    long_text = " ".join(f"Грузовики снова пересекут границу у поста {n}." for n in range(3000)).encode()
+    newsroom.upload("imports/long.xml", NEWSROOM.replace(b"Trucks will cross again.", long_text))
+    (packed,) = [json.loads(m) for m in newsroom.queues.posts if COMPRESSED_POST in json.loads(m)]
+    assert packed["item"] == 0 and len(json.dumps(packed)) <= MAX_MESSAGE_BYTES
+    newsroom.work()
+    report = newsroom.report("long")
+    assert report["counts"]["imported"] == 6 and [line["post_id"] for line in report["rejected"]] == [306]
+    (stored,) = [a for a in newsroom.articles.articles.values() if a.source_key.endswith("?p=301")]
+    assert "у поста 2999." in stored.text  # the whole body, not a cut
+
+
+def test_a_post_too_big_even_compressed_is_rejected_with_its_sizes() -> None:
+    newsroom = Newsroom(Pacing(checkpoint_items=100, safety_seconds=60))
+    noise = base64.b64encode(random.Random(5).randbytes(MAX_MESSAGE_BYTES))  # a pasted image: no compression helps
+    newsroom.upload("imports/huge.xml", NEWSROOM.replace(b"Trucks will cross again.", noise))
     newsroom.work()
     rejected = newsroom.report("huge")["rejected"]
     assert isinstance(rejected, list)
     big = next(line for line in rejected if line["post_id"] == 301)
-    assert "more than one queue message holds" in big["reasons"][0]
+    assert "compressed), more than one queue message holds (250,000)" in big["reasons"][0]
 
 
 @pytest.mark.parametrize(

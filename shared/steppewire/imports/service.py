@@ -14,6 +14,7 @@ whoever counts the last item writes the final report, and the report is refreshe
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -46,6 +47,7 @@ class Pacing:
 
 
 MAX_MESSAGE_BYTES: Final = 250_000  # SQS takes 256 KiB a message (and a batch), attributes included
+COMPRESSED_POST: Final = "post_zlib"  # a message's post as base64 of zlib of its JSON, when plain is too long
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _READ_BUFFER: Final = 1 << 16
 _COUNTED: Final = {
@@ -186,10 +188,10 @@ class Coordinator:
                     skipped += 1
                 else:
                     message = _message(run, index, decision)
-                    if len(message.encode()) <= MAX_MESSAGE_BYTES:
+                    if isinstance(message, str):
                         messages.append(message)
                     else:
-                        self._too_big(run, index, decision, len(message.encode()))
+                        self._too_big(run, index, decision, message)
                 if index + 1 - start >= self._pacing.checkpoint_items:
                     advanced = self._checkpoint(run, start, index + 1, messages, skipped)
                     if advanced is None:
@@ -211,16 +213,33 @@ class Coordinator:
                 progress(self._runs, self._reports, advanced, self._clock)
         return advanced
 
-    def _too_big(self, run: ImportRun, index: int, post: ImportedPost, size: int) -> None:
-        reason = f"the post is {size:,} bytes once read, more than one queue message holds ({MAX_MESSAGE_BYTES:,})"
+    def _too_big(self, run: ImportRun, index: int, post: ImportedPost, sizes: tuple[int, int]) -> None:
+        read, packed = sizes
+        reason = (
+            f"the post is {read:,} bytes once read ({packed:,} compressed), more than one queue message holds"
+            f" ({MAX_MESSAGE_BYTES:,})"
+        )
         note = ItemNote(index, post.post_id, post.title, Counted.REJECTED, (reason,))
         self._runs.record(run.run_id, Counted.REJECTED, note)
 
 
-def _message(run: ImportRun, index: int, post: ImportedPost) -> str:
+def _message(run: ImportRun, index: int, post: ImportedPost) -> str | tuple[int, int]:
+    """The post's queue message; a long one travels compressed (an article's HTML shrinks several times over).
+    Too long even so: its size read and compressed, for the report."""
     # A later export's version of a post wins; of two runs of the same version, the later run.
-    order = f"W{post.modified}|{run.started_at}"
-    return json.dumps({"run": run.run_id, "item": index, "order": order, "post": post.to_json()}, ensure_ascii=False)
+    envelope = {"run": run.run_id, "item": index, "order": f"W{post.modified}|{run.started_at}"}
+    plain = json.dumps(envelope | {"post": post.to_json()}, ensure_ascii=False)
+    if len(plain.encode()) <= MAX_MESSAGE_BYTES:
+        return plain
+    packed = base64.b64encode(zlib.compress(json.dumps(post.to_json(), ensure_ascii=False).encode(), 9)).decode()
+    message = json.dumps(envelope | {COMPRESSED_POST: packed})
+    return message if len(message) <= MAX_MESSAGE_BYTES else (len(plain.encode()), len(message))
+
+
+def _post_of(envelope: Mapping[str, Any]) -> ImportedPost:
+    if COMPRESSED_POST in envelope:
+        return ImportedPost.from_json(json.loads(zlib.decompress(base64.b64decode(envelope[COMPRESSED_POST]))))
+    return ImportedPost.from_json(envelope["post"])
 
 
 def imported_article(post: ImportedPost) -> Article:
@@ -247,7 +266,7 @@ class ItemImporter:
     def handle(self, body: str) -> Counted | None:
         """Returns how the item was counted, or None when a duplicate delivery changed nothing."""
         envelope = json.loads(body)
-        post = ImportedPost.from_json(envelope["post"])
+        post = _post_of(envelope)
         outcome = self._publisher.publish_source(
             post.source_key,
             order=envelope["order"],
