@@ -4,9 +4,8 @@ For each function with a sample event, a fresh interpreter imports its handler a
 that event (against the embedded AWS and the recorded rate feeds, so no network), beside two
 yardsticks measured in the same loop: a bare `import boto3`, and a minimal Powertools handler of the
 same kind (Logger, Tracer, Metrics and a validating resolver for API functions; the SAM `hello-pt`
-shape). Reported as medians and ratios. Beside it, in worker processes, the search benchmark
-(`bench/search_bench.py`: the index against a naive Scan-and-filter on 1k/10k/50k-article corpora;
-`BENCH_SEARCH_SIZES`, empty to skip).
+shape). Reported as medians and ratios. Then the search benchmark (`bench/search_bench.py`: the index
+against a naive Scan-and-filter on 1k/10k/50k-article corpora; `BENCH_SEARCH_SIZES`, empty to skip).
 The last line is one JSON object with every figure of both.
 """
 
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -103,17 +101,11 @@ def lambda_like_env(stack: LocalStack, function: str, endpoint: str) -> dict[str
 
 
 def main() -> None:
-    from bench import search_bench
+    cold = cold_start_section()
+    from bench import search_bench  # after the cold starts: nothing of the search bench runs beside them
 
     sizes = search_bench.sizes_from_env()
-    # The search bench's worker processes start first and the cold starts run beside them: the largest index
-    # is the longest job, and this keeps `make bench` within 15 minutes on 2 cores. The cold-start series are
-    # interleaved, so the load slows a handler and its twin alike; their ratios stand, their milliseconds are
-    # those of a busy machine.
-    with ThreadPoolExecutor(max_workers=1) as background:
-        searching = background.submit(search_bench.run, sizes) if sizes else None
-        cold = cold_start_section()
-        search = searching.result() if searching is not None else None
+    search = search_bench.run(sizes) if sizes else None
     if search is not None:
         print()
         search_bench.report(search)
