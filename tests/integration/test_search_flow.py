@@ -24,6 +24,7 @@ TINY = IndexPolicy(
     large_term_postings=3,
     drop_head_below=2,
     head_postings=2,
+    head_from_postings=4,
     chunk_postings=1,
     tail_postings=2,
     vocabulary_tail=2,

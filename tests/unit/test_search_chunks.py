@@ -25,6 +25,7 @@ from steppewire.search.schema import (
     chunk_item,
     chunk_key,
     chunk_postings,
+    head_key,
     lean_item,
     term_key,
     vocabulary_of,
@@ -37,6 +38,7 @@ TINY = IndexPolicy(
     large_term_postings=4,
     drop_head_below=2,
     head_postings=2,
+    head_from_postings=6,
     chunk_postings=2,
     tail_postings=2,
     vocabulary_tail=2,
@@ -117,6 +119,8 @@ def check_bounded(table: InMemoryIndexTable, policy: IndexPolicy) -> None:
             tail = Tail.from_item(item)
             if tail.chunks:
                 assert directory[term].chunks == tail.chunks
+                # a head for a list long enough at its last merge, and the directory says which (for the planner)
+                assert (head_key(term) in table.items) == policy.has_head(directory[term].documents)
                 assert len(tail.added) + len(tail.removed) < policy.tail_postings
                 assert tail.documents >= policy.drop_head_below
                 assert all(chunk_key(term, number) in table.items for number in range(tail.chunks))
@@ -229,7 +233,13 @@ def test_a_chunk_keeps_its_doc_range_and_a_middle_one_splits_only_past_twice_the
 
 @pytest.mark.parametrize(
     "bad",
-    [{"chunk_postings": MAX_ITEM_POSTINGS}, {"large_term_postings": 10, "drop_head_below": 20}, {"tail_postings": 0}],
+    [
+        {"chunk_postings": MAX_ITEM_POSTINGS},
+        {"large_term_postings": 10, "drop_head_below": 20},
+        {"tail_postings": 0},
+        {"head_from_postings": 10},  # below large_term_postings: a head for a term without chunks
+        {"directory_shards": 0},
+    ],
 )
 def test_a_policy_that_would_not_fit_items_is_refused(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError):

@@ -71,6 +71,7 @@ POLICY = IndexPolicy(
     large_term_postings=20,
     drop_head_below=10,
     head_postings=5,
+    head_from_postings=20,
     chunk_postings=8,
     tail_postings=4,
     vocabulary_tail=3,

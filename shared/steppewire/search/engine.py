@@ -210,14 +210,21 @@ def _read_units(size: float) -> float:
 
 
 def plan_reads(
-    groups: Sequence[Sequence[str]], directory: Mapping[str, DirectoryEntry] | None, *, head_allowed: bool
+    groups: Sequence[Sequence[str]],
+    directory: Mapping[str, DirectoryEntry] | None,
+    *,
+    head_allowed: bool,
+    policy: IndexPolicy | None = None,
 ) -> Plan:
     """Which items of each term read 1 fetches (see the module docstring). `groups` are the AND-ed words,
     each the terms OR-ed for it; `directory` the large terms, with their document and chunk counts."""
     every = frozenset(term for group in groups for term in group)
     if directory is None:
         return Plan(None, every, frozenset())
-    common_terms = [term for term in groups[0] if term in directory] if len(groups) == 1 else []
+    has_head = (policy or IndexPolicy()).has_head
+    common_terms = (
+        [t for t in groups[0] if t in directory and has_head(directory[t].documents)] if len(groups) == 1 else []
+    )
     if head_allowed and common_terms:
         # One word (a prefix may add completions): the head of its most common term, the others whole.
         largest = max(common_terms, key=lambda term: directory[term].documents)
@@ -327,6 +334,7 @@ class SearchEngine:
             # not with a date range (the head has no dates but the newest), nor before the completions are known
             head_allowed=not (request.date_from or request.date_to or (query.prefix and vocabulary is None))
             and stop <= self._policy.head_postings,
+            policy=self._policy,
         )
         known = directory or {}
 

@@ -316,15 +316,18 @@ class Indexer:
                 for number in range(len(chunks), tail.chunks)
                 for key in (chunk_key(term, number), lean_key(term, number))
             ]
-            head = build_head(postings, corpus, FieldWeights(), self._policy.head_postings)
-            merge_puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
+            if self._policy.has_head(len(postings)):
+                head = build_head(postings, corpus, FieldWeights(), self._policy.head_postings)
+                merge_puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
+            elif head_key(term) in found:
+                merge_deletes.append(head_key(term))  # fewer postings than a head is worth now
             puts.append(Tail([], [], len(chunks), len(postings)).to_item(term))
             entries[term] = DirectoryEntry(len(postings), len(chunks))
         return entries
 
     def _directory_changes(self, entries: Mapping[str, DirectoryEntry | None]) -> list[dict[str, Any]]:
-        """The directory shards that list the merged terms, rewritten where a term came, went or changed its chunk
-        count (a document count alone is a hint, not worth a rewrite)."""
+        """The directory shards that list the merged terms, rewritten where a term came, went, changed its chunk
+        count or gained or lost its head (a document count alone is a planning hint, not worth a rewrite)."""
         by_shard: dict[int, dict[str, DirectoryEntry | None]] = defaultdict(dict)
         for term, entry in entries.items():
             by_shard[self._policy.directory_shard(term)][term] = entry
@@ -338,7 +341,11 @@ class Indexer:
                 if entry is None and old is not None:
                     del directory[term]
                     changed = True
-                elif entry is not None and (old is None or old.chunks != entry.chunks):
+                elif entry is not None and (
+                    old is None
+                    or old.chunks != entry.chunks
+                    or self._policy.has_head(old.documents) != self._policy.has_head(entry.documents)
+                ):
                     directory[term] = entry
                     changed = True
             if changed:

@@ -5,13 +5,14 @@ A term's postings (docs/search.md, "Item layout"):
 - a prefix vocabulary (`P#<3 letters>`/`P`, the words starting so, with their document counts) has a tail
   too (`T`): the publishes' count changes, merged into it when it holds `vocabulary_tail` words;
 - a small term (not in the directory) has one item, `T#<term>`/`P`, its whole posting list, rewritten on
-  every change (it has fewer than `large_term_postings` postings, a few KB);
+  every change (it has fewer than `large_term_postings` postings: one write unit);
 - a large term (in the directory) keeps its postings in chunks `T#<term>`/`C<i>` (disjoint doc ranges,
   ascending, at most `2 * chunk_postings` each, so any list fits DynamoDB's 400 KB items) and their lean forms
-  `T#<term>`/`L<i>` (doc ids and term frequencies: what a query reads of a word it does not score by), a head
-  item `T#<term>`/`H` (`heads.py`), and its `P` item is the small tail a publish writes: the postings added
-  or replaced since the chunks were last merged, and the chunks' postings removed or replaced since (their
-  old versions). Its current postings are the chunks' less the removed ones, plus the added ones.
+  `T#<term>`/`L<i>` (doc ids and term frequencies: what a query reads of a word it does not score by), from
+  `head_from_postings` postings a head item `T#<term>`/`H` (`heads.py`), and its `P` item is the small tail
+  a publish writes: the postings added or replaced since the chunks were last merged, and the chunks'
+  postings removed or replaced since (their old versions). Its current postings are the chunks' less the
+  removed ones, plus the added ones.
   When the tail reaches `tail_postings`, the indexer merges it into the chunks in the same batch (the fold):
   the chunks that changed, their lean forms and the head are rewritten, and the tail is emptied.
 
@@ -53,6 +54,9 @@ class IndexPolicy:
     large_term_postings: int = 64
     drop_head_below: int = 32  # hysteresis: a term near the threshold does not switch back and forth
     head_postings: int = 100  # pages up to 100 results deep (10 pages of 10) are answered from the head
+    # A large term has a head item from this many postings: below it, a one-word query reads the whole list
+    # (a chunk of at most ~8 KB) for little more than the head would cost, and merges skip the head's rebuild.
+    head_from_postings: int = 1000
     # A chunk is filled to this size (a middle one may grow to twice it): its lean form (~1.3 B a posting)
     # then stays within one 4 KB read unit.
     chunk_postings: int = 3000
@@ -68,12 +72,17 @@ class IndexPolicy:
     def __post_init__(self) -> None:
         if not 0 < self.drop_head_below <= self.large_term_postings <= MAX_ITEM_POSTINGS:
             raise ValueError("need 0 < drop_head_below <= large_term_postings <= MAX_ITEM_POSTINGS")
+        if self.head_from_postings < self.large_term_postings:
+            raise ValueError("head_from_postings must be at least large_term_postings (only large terms have heads)")
         if not (self.head_postings > 0 and self.vocabulary_tail > 0 and 0 < self.tail_postings <= MAX_ITEM_POSTINGS):
             raise ValueError("head_postings and the tails must be positive, a tail must fit an item")
         if not 0 < 2 * self.chunk_postings <= MAX_ITEM_POSTINGS:
             raise ValueError(f"a chunk may hold 2 * chunk_postings postings: at most {MAX_ITEM_POSTINGS}")
         if self.directory_shards < 1:
             raise ValueError("directory_shards must be positive")
+
+    def has_head(self, documents: int) -> bool:
+        return documents >= self.head_from_postings
 
     def directory_shard(self, term: str) -> int:
         """The directory shard listing `term` if it is large (a hash stable across processes, unlike hash())."""
