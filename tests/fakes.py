@@ -61,7 +61,7 @@ class InMemoryRatesRepository:
 
     def put_ticker_entry(self, entry: TickerEntry, updated_at: datetime) -> None:
         self.writes += 1
-        self.entries[entry.current.currency] = entry
+        self.entries[entry.current.currency] = replace(entry, updated_at=updated_at)
 
     def first_date(self, currency: str) -> date | None:
         return min((d for (c, d) in self.rates if c == currency), default=None)

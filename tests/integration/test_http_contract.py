@@ -167,6 +167,21 @@ def test_errors_are_not_stored_and_every_answer_says_nosniff(newsroom: LocalStac
     assert newsroom.api_request("GET", "/rates").header("X-Content-Type-Options") == "nosniff"
 
 
+def test_the_ticker_is_dated_by_its_last_change_and_a_change_moves_the_date(newsroom: LocalStack) -> None:
+    first = newsroom.api_request("GET", "/rates")
+    assert first.header("Last-Modified") == "Fri, 20 Nov 2026 00:00:00 GMT"  # when its entries were written
+    assert first.json()["updated_at"].startswith("2026-11-20T00:00:00")
+    again = newsroom.api_request("GET", "/rates", headers={"If-Modified-Since": first.header("Last-Modified") or ""})
+    assert again.status == 304
+    rates = DynamoRatesRepository(dynamodb_client(), newsroom.physical_id("RatesTable"))
+    current = DailyRate("KZT", date(2026, 11, 21), Decimal("470.10"), "NBK")
+    rates.put_ticker_entry(TickerEntry(current=current, previous=None), datetime(2026, 11, 21, 6, 0, tzinfo=UTC))
+    changed = newsroom.api_request("GET", "/rates", headers={"If-Modified-Since": first.header("Last-Modified") or ""})
+    assert changed.status == 200 and changed.header("Last-Modified") == "Sat, 21 Nov 2026 06:00:00 GMT"
+    # Cross rates are not dated (the stored rates' write times are not read): ETag only.
+    assert newsroom.api_request("GET", "/rates?base=KZT").header("Last-Modified") is None
+
+
 def test_the_ticker_expires_no_later_than_the_next_ingestion(newsroom: LocalStack) -> None:
     cache_control = newsroom.api_request("GET", "/rates").header("Cache-Control") or ""
     max_age = int(cache_control.split("max-age=")[1].split(",")[0])

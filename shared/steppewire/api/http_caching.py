@@ -13,7 +13,8 @@ only says how fresh its answer is, with a route middleware, in one line of its d
   CSV);
 - version (optional): what identifies the answer's content; default: a digest of the body it sends;
 - last_modified (optional): when the content last changed, only where the store knows it (an ISO 8601
-  text or a datetime). Without it there is no `Last-Modified`: a made-up one would answer 304 wrongly.
+  text or a datetime; None for an answer it does not know of). Without it there is no `Last-Modified`: a
+  made-up one would answer 304 wrongly.
 - vary (optional): the request headers the route's answer depends on (`Accept` where it negotiates the
   media type), added to the `Vary` every answer carries.
 
@@ -86,7 +87,7 @@ class cacheable(BaseMiddlewareHandler[ApiGatewayResolver]):  # noqa: N801  # rea
         freshness: Freshness | Callable[[Arguments], Freshness],
         *,
         version: Callable[[Answer], object] | None = None,
-        last_modified: Callable[[Answer], str | datetime] | None = None,
+        last_modified: Callable[[Answer], str | datetime | None] | None = None,
         vary: tuple[str, ...] = (),
     ) -> None:
         self.freshness = freshness
@@ -109,8 +110,9 @@ class cacheable(BaseMiddlewareHandler[ApiGatewayResolver]):  # noqa: N801  # rea
             response.headers[_VARY] = ", ".join(self.vary)
         if self.version is not None:
             response.headers["ETag"] = _strong_etag(json.dumps(self.version(answer), default=str).encode())
-        if self.last_modified is not None:
-            response.headers["Last-Modified"] = http_date(self.last_modified(answer))
+        changed = self.last_modified(answer) if self.last_modified is not None else None
+        if changed is not None:
+            response.headers["Last-Modified"] = http_date(changed)
         return response
 
 

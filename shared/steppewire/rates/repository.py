@@ -135,6 +135,7 @@ class DynamoRatesRepository:
                 previous=previous,
                 stale=bool(item.get("stale", False)),
                 stale_reason=item.get("stale_reason"),
+                updated_at=datetime.fromisoformat(item["updated_at"]) if "updated_at" in item else None,
             )
         return entries
 

@@ -48,6 +48,9 @@ class TickerItem(BaseModel):
 class Ticker(BaseModel):
     base: str = "USD"
     items: list[TickerItem]
+    updated_at: dt.datetime | None = Field(
+        None, description="When the ticker last changed (its newest entry's write): the answer's Last-Modified"
+    )
 
 
 class HistoryPoint(BaseModel):
@@ -156,7 +159,9 @@ def _history_point(rate: DailyRate, period: str) -> HistoryPoint:
             "content": {content_types.APPLICATION_JSON: {"model": Ticker | CrossRates}},
         }
     },
-    middlewares=[cacheable(lambda arguments: rates_freshness(arguments["on"]))],
+    middlewares=[
+        cacheable(lambda arguments: rates_freshness(arguments["on"]), last_modified=lambda a: a.get("updated_at"))
+    ],
 )
 def get_ticker(
     base: Annotated[
@@ -171,7 +176,9 @@ def get_ticker(
 ) -> Ticker | CrossRates:
     if base is None and symbols is None and on is None:
         entries = rates_repository().ticker()
-        return Ticker(items=[_ticker_item(entries[cur]) for cur in TICKER_CURRENCIES if cur in entries])
+        shown = [entries[cur] for cur in TICKER_CURRENCIES if cur in entries]
+        changed = max((entry.updated_at for entry in shown if entry.updated_at is not None), default=None)
+        return Ticker(items=[_ticker_item(entry) for entry in shown], updated_at=changed)
     return cross_rates(base, symbols, on)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 # Enough for the smallest currency (UZS/USD = 0.000082305611) to keep 8 significant digits:
@@ -72,6 +72,9 @@ class TickerEntry:
     previous: DailyRate | None
     stale: bool = False
     stale_reason: str | None = None
+    # When it was stored (None before it is): not part of what it shows, so an entry read back equals the
+    # same entry computed again, and a run that changes nothing rewrites nothing (and moves no Last-Modified).
+    updated_at: datetime | None = field(default=None, compare=False)
 
     @property
     def change(self) -> Decimal | None:
