@@ -19,7 +19,7 @@ from typing import Any
 from bench import corpus as corpus_module
 from bench.search_bench import BULK_BATCH, SINGLE_PUBLISHES, as_stored
 from steppewire.dynamo_items import from_item, item_size
-from steppewire.search.index_store import WRITE_UNIT_BYTES, InMemoryIndexTable, Key
+from steppewire.search.index_store import InMemoryIndexTable, Key, billed_write_units
 from steppewire.search.indexer import Indexer
 
 
@@ -34,10 +34,6 @@ def kind(key: Key, item: Mapping[str, Any] | None) -> str:
     return pk.split("#")[0].lower()
 
 
-def _units(size: int) -> int:
-    return max(1, -(-size // WRITE_UNIT_BYTES))
-
-
 class KindMeter(InMemoryIndexTable):
     """The in-memory table, with each write's units also counted by the kind of item written or deleted."""
 
@@ -50,11 +46,11 @@ class KindMeter(InMemoryIndexTable):
         for wire in puts:
             key = (str(wire["pk"]["S"]), str(wire["sk"]["S"]))
             name = kind(key, from_item(wire))
-            self.units[name] += _units(max(item_size(wire), self._stored_size(key) or 0))
+            self.units[name] += billed_write_units(max(item_size(wire), self._stored_size(key) or 0))
             self.items_written[name] += 1
         for key in deletes:
             name = f"{kind(key, self.items.get(key))} (deleted)"
-            self.units[name] += _units(self._stored_size(key) or 0)
+            self.units[name] += billed_write_units(self._stored_size(key) or 0)
             self.items_written[name] += 1
         return super()._write_batch(puts, deletes)
 

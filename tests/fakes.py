@@ -12,6 +12,8 @@ from steppewire.articles.store import OutOfOrder, SlugTaken, SourceState, Stored
 from steppewire.imports.runs import Counted, ImportRun, ItemNote, RunStatus
 from steppewire.rates.status import SourceStatus
 from steppewire.rates.ticker import DailyRate, TickerEntry
+from steppewire.search.index_store import Key
+from steppewire.search.schema import DirectoryEntry, IndexPolicy, directory_from_attributes
 
 # What a stored article has that the search tests do not care about.
 _STORED_DEFAULTS: Mapping[str, Any] = {
@@ -217,3 +219,9 @@ class InMemoryImportRuns:
         run = self.runs[run_id]
         if run.status is RunStatus.IMPORTING:
             self.runs[run_id] = replace(run, status=status, finished_at=now, error=error)
+
+
+def whole_directory(items: Mapping[Key, Mapping[str, Any]], policy: IndexPolicy) -> dict[str, DirectoryEntry]:
+    """Every shard's entries in one mapping (from items read by `policy.directory_keys()`)."""
+    shards = (directory_from_attributes(items.get(key)) for key in policy.directory_keys())
+    return {term: entry for shard in shards for term, entry in shard.items()}

@@ -29,10 +29,9 @@ from steppewire.search.schema import (
     lean_item,
     term_key,
     vocabulary_of,
-    whole_directory,
     with_changes,
 )
-from tests.fakes import stored_article
+from tests.fakes import stored_article, whole_directory
 
 TINY = IndexPolicy(
     large_term_postings=4,

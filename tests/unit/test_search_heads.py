@@ -29,9 +29,8 @@ from steppewire.search.schema import (
     head_key,
     lean_key,
     term_key,
-    whole_directory,
 )
-from tests.fakes import stored_article
+from tests.fakes import stored_article, whole_directory
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WORDS = ["pipeline", "harvest", "border", "reform", "tariff", "summit", "drought", "railway", "vaccine", "budget"]

@@ -47,13 +47,14 @@ class CapacityMeter:
         self.read_units += sum(max(1, math.ceil(size / READ_UNIT_BYTES)) * 0.5 for size in sizes)
 
     def put(self, new_size: int, old_size: int | None) -> None:
-        self.write_units += _write_units(max(new_size, old_size or 0))
+        self.write_units += billed_write_units(max(new_size, old_size or 0))
 
     def delete(self, old_size: int | None) -> None:
-        self.write_units += _write_units(old_size or 0)
+        self.write_units += billed_write_units(old_size or 0)
 
 
-def _write_units(size: int) -> int:
+def billed_write_units(size: int) -> int:
+    """What DynamoDB bills a write of an item of `size` bytes: one unit per started KB, at least one."""
     return max(1, math.ceil(size / WRITE_UNIT_BYTES))
 
 

@@ -10,7 +10,8 @@ only, unless the tail has grown to `tail_postings`, when it is merged into the c
 fold: the chunks that changed, their lean forms and the head, then the emptied tail). A term that grows to
 `large_term_postings` is chunked the same way; one that falls below `drop_head_below` is made small again.
 Merge writes go first and the tails after them, so a query reading between the two sees each posting once.
-A merge that chunks, unchunks or re-chunks a term also rewrites the directory shard that lists it (read first).
+A merge that chunks, unchunks or re-chunks a term, or gives it or takes its head, also rewrites the directory
+shard that lists it (read first).
 """
 
 from __future__ import annotations

@@ -237,12 +237,6 @@ def directory_from_attributes(item: Mapping[str, Any] | None) -> dict[str, Direc
     return {term: DirectoryEntry(int(documents), int(chunks)) for term, documents, chunks in entries}
 
 
-def whole_directory(items: Mapping[Key, Mapping[str, Any]], policy: IndexPolicy) -> dict[str, DirectoryEntry]:
-    """Every shard's entries in one mapping (from items read by `policy.directory_keys()`)."""
-    shards = (directory_from_attributes(items.get(key)) for key in policy.directory_keys())
-    return {term: entry for shard in shards for term, entry in shard.items()}
-
-
 @dataclass
 class Stats:
     documents: int = 0
