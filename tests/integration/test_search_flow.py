@@ -192,7 +192,7 @@ def test_hostile_queries_get_a_safe_answer(newsroom: LocalStack, hostile: str) -
     [
         ("q=", 422, "q"),
         ("q=%20%20", 400, "q"),
-        ("q=" + "a" * 201, 422, "q"),
+        ("q=" + "a" * 501, 422, "q"),
         ("q=x&per_page=51", 422, "per_page"),
         ("q=x&page=0", 422, "page"),
         ("q=x&sort=popular", 422, "sort"),
@@ -259,4 +259,4 @@ def test_common_terms_are_answered_from_head_items_as_from_whole_lists(newsroom:
     newsroom.drain()
     budget = dynamodb.get_item(TableName=table, Key={"pk": {"S": "T#budget"}, "sk": {"S": "H"}})
     assert "Item" not in budget  # one article left with "budget": below the threshold, the head is gone
-    assert search(newsroom, "q=almaty+budget")["total"] == 1  # the container's directory still lists it
+    assert search(newsroom, "q=almaty+budget&per_page=1")["total"] == 1  # the container's directory still lists it

@@ -94,9 +94,36 @@ def test_a_name_matches_across_scripts_and_spellings(table: InMemoryIndexTable) 
     assert search(table, "Almaty ").total == search(table, "Алматы ").total == 3
 
 
-def test_all_words_must_match(table: InMemoryIndexTable) -> None:
-    assert [hit.slug for hit in search(table, "almaty buses ").hits] == ["almaty-air"]
-    assert search(table, "almaty submarine ").total == 0
+def test_articles_with_every_word_come_first_then_those_lacking_one(table: InMemoryIndexTable) -> None:
+    result = search(table, "almaty buses ")
+    assert [hit.slug for hit in result.hits][:1] == ["almaty-air"] and result.hits[0].missing == ()
+    assert {hit.slug for hit in result.hits[1:]} == {"tenge-rate", "almaty-metro"}
+    assert all(hit.missing == ("buses",) for hit in result.hits[1:])
+    assert (result.matched, result.optional, result.total) == ("partial", ("buses",), 3)
+
+
+def test_a_full_page_of_articles_with_every_word_is_not_filled(table: InMemoryIndexTable) -> None:
+    result = search(table, "almaty buses ", per_page=1)
+    assert ([hit.slug for hit in result.hits], result.total, result.matched) == (["almaty-air"], 1, "all")
+    assert search(table, "almaty buses ", page=2, per_page=1).hits == []
+
+
+@pytest.mark.parametrize("q", ["submarine almaty ", "almaty submarine "])
+def test_any_word_may_be_the_missing_one(table: InMemoryIndexTable, q: str) -> None:
+    result = search(table, q)
+    assert {hit.slug for hit in result.hits} == {"tenge-rate", "almaty-metro", "almaty-air"}
+    assert result.matched == "partial" and all(hit.missing == ("submarine",) for hit in result.hits)
+
+
+def test_no_word_matching_anything_is_an_empty_answer(table: InMemoryIndexTable) -> None:
+    result = search(table, "submarine zeppelin ")
+    assert (result.total, result.hits, result.matched) == (0, [], "all")
+
+
+def test_a_filter_is_never_dropped_to_fill_the_page(table: InMemoryIndexTable) -> None:
+    result = search(table, "almaty submarine ", tag="water")
+    assert [hit.slug for hit in result.hits] == ["almaty-air"]
+    assert search(table, '"almaty trading" submarine ').total == 1
 
 
 @pytest.mark.parametrize(

@@ -182,7 +182,7 @@ def test_a_many_word_query_reads_one_word_whole_and_the_common_others_lean(corpu
     # would (it only steers the plan: the answer must not change).
     chunks = whole_directory(corpus.table.items, POLICY)[PRESIDENT].chunks
     big = {PRESIDENT: DirectoryEntry(9000, chunks)}
-    request = SearchRequest("president 25 ")  # "25" is in one title only
+    request = SearchRequest("president 25 ", per_page=1)  # "25" is in one title only: the page is full
     result, reads = recorded(corpus, request, big)
     assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(request))
     assert result.total == 1

@@ -220,6 +220,11 @@ def _term(token: str) -> str | None:
     return _STEM_NAMES.get(stem, stem) if token not in names.NEVER_FOLD else stem
 
 
+def is_name(term: str) -> bool:
+    """Whether a term is a name the name table folds (``@almaty``): no token can start with ``@``."""
+    return term.startswith("@")
+
+
 def terms(text: str) -> list[str]:
     """Index/query terms of a text, in order: normalized, stop words dropped, stemmed, names folded."""
     term = _term

@@ -29,20 +29,22 @@ import re
 import time as monotonic_time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from steppewire.newsroom import NEWSROOM_TIMEZONE
-from steppewire.search.analysis import prefix_key, terms, word_pairs
+from steppewire.search.analysis import is_name, prefix_key, terms, word_pairs
 from steppewire.search.heads import (
     FULL_BYTES_PER_POSTING,
     HEAD_FIXED_BYTES,
     LEAN_BYTES_PER_POSTING,
     answer,
+    best_postings,
     head_from_attributes,
 )
 from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key
+from steppewire.search.matching import WordLists, fill
 from steppewire.search.postings import FACETS, Posting
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
 from steppewire.search.rows import SearchRow, doc_key
@@ -69,6 +71,8 @@ from steppewire.search.schema import (
     with_changes,
 )
 from steppewire.search.snippets import best_snippet, highlight
+from steppewire.search.typos import allowed_edits, query_typo_keys
+from steppewire.search.typos import corrections as typo_corrections
 
 # The most frequent completions of a word being typed: each is one more item to read (>= 0.5 RCU).
 MAX_PREFIX_EXPANSIONS = 5
@@ -76,7 +80,17 @@ MAX_PREFIX_EXPANSIONS = 5
 # as-you-type completions within this time (exact words are always current); a stale directory only
 # makes a plan costlier, never an answer wrong.
 CACHE_TTL_SECONDS = 300.0
+# A query of more words than this is a question: read within LONG_READ_UNITS, matched at once (`_long_search`).
+LONG_QUERY_WORDS = 6
+LONG_READ_UNITS = 12.0
+# When fewer than a page match every word: read units allowed for widening the words' lean lists to whole ones.
+FILL_READ_UNITS = 8.0
+# A word in at most this many articles is also matched by its corrections (a rare word may be a typo too).
+TYPO_AT_MOST_DOCUMENTS = 2
+MAX_CORRECTIONS = 3  # terms per corrected word: each is one more list to read
 _QUOTES = re.compile(r"[\"«»“”„]")
+_RAW_WORD = re.compile(r"\S+")
+_WORD_CORE = re.compile(r"(\W*)(.*?)(\W*)")  # a word as typed: punctuation before, the word, punctuation after
 _PHRASE = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”|„([^“”]+)[“”]')  # "…", «…», “…”, „…“
 
 
@@ -105,6 +119,7 @@ class Hit:
     category: str | None
     country: str | None
     score: float
+    missing: tuple[str, ...] = ()  # the query words this article does not match (a partial match)
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,10 @@ class SearchResult:
     per_page: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    matched: Literal["all", "partial"] = "all"  # "partial": some articles shown lack a word (`optional`)
+    optional: tuple[str, ...] = ()  # the words some article shown does not match
+    corrections: dict[str, str] = field(default_factory=dict)  # word as typed -> the indexed word it matched
+    did_you_mean: str | None = None  # the query with its corrections, when they found more
 
 
 @dataclass(frozen=True)
@@ -121,19 +140,39 @@ class ParsedQuery:
     words: list[list[str]]  # the terms of each word that has any (stop words have none)
     prefix: str | None  # the last word, to be expanded as a prefix (as-you-type)
     pairs: list[str] = field(default_factory=list)  # word pairs the quoted phrases require
+    typed: list[str] = field(default_factory=list)  # each word of `words` as typed
+    quoted: list[bool] = field(default_factory=list)  # each word of `words`: is it inside a quoted phrase
+    spans: list[tuple[int, int]] = field(default_factory=list)  # each word of `words`: where it is in the query
 
 
 def parse_query(q: str) -> ParsedQuery:
     """Words AND together; a quoted phrase also needs its words next to each other (stop words skipped)."""
-    phrases = [next(part for part in found.groups() if part) for found in _PHRASE.finditer(q)]
+    found_phrases = list(_PHRASE.finditer(q))
+    phrases = [next(part for part in found.groups() if part) for found in found_phrases]
     pairs = list(dict.fromkeys(pair for phrase in phrases for pair in word_pairs(terms(phrase))))
-    text = _QUOTES.sub(" ", q)
-    raw_words = text.split()
-    words = [found for word in raw_words if (found := terms(word))]
+    text = _QUOTES.sub(" ", q)  # one space per quote: the phrases' spans still hold
+    raw = list(_RAW_WORD.finditer(text))
+    kept = [(word, found) for word in raw if (found := terms(word.group()))]
+    words = [found for _, found in kept]
+    typed = [word.group() for word, _ in kept]
+    quoted = [any(p.start() <= word.start() < p.end() for p in found_phrases) for word, _ in kept]
     # As-you-type: a last word still being typed (no space after it, not a stop word) also matches as a prefix.
-    typing_last_word = bool(raw_words) and not text[-1:].isspace() and bool(terms(raw_words[-1]))
-    last = prefix_key(raw_words[-1]) if typing_last_word else ""
-    return ParsedQuery(words, last if len(last) >= PREFIX_CHARS else None, pairs)
+    typing_last_word = bool(raw) and not text[-1:].isspace() and bool(terms(raw[-1].group()))
+    last = prefix_key(raw[-1].group()) if typing_last_word else ""
+    spans = [word.span() for word, _ in kept]
+    return ParsedQuery(words, last if len(last) >= PREFIX_CHARS else None, pairs, typed, quoted, spans)
+
+
+def _corrected_query(q: str, query: ParsedQuery, corrections: Mapping[int, tuple[str, str]]) -> str:
+    """The query as typed with each corrected word replaced by the indexed word it matched (punctuation
+    around the word kept)."""
+    out = q
+    for i in sorted(corrections, reverse=True):
+        start, end = query.spans[i]
+        word = _WORD_CORE.fullmatch(q[start:end])
+        if word is not None:
+            out = out[: start + word.start(2)] + corrections[i][1] + out[start + word.end(2) :]
+    return out
 
 
 def _completions(vocabulary: Vocabulary, prefix: str) -> list[str]:
@@ -182,13 +221,18 @@ def _lean(found: Mapping[Key, Mapping[str, Any]], term: str, tail: Tail) -> dict
 
 
 def _posting_lists(
-    found: Mapping[Key, Mapping[str, Any]], tails: Mapping[str, Tail], whole: Collection[str], lean: Collection[str]
+    found: Mapping[Key, Mapping[str, Any]],
+    tails: Mapping[str, Tail],
+    whole: Collection[str],
+    lean: Collection[str],
+    more_documents: Iterable[Posting] = (),
 ) -> PostingLists:
     """Decoded lists: whole ones from tails and chunks, lean ones from tails and lean chunks completed with the
-    per-document values of the whole ones (a document no whole list has cannot match: the carrier word is read
-    whole)."""
+    per-document values of the whole ones and of `more_documents` (a document none of them has cannot match:
+    the carrier word is read whole)."""
     postings = {t: _whole(found, t, tails[t]) for t in whole if tails[t].documents}
-    documents = {p.doc: p for term_postings in postings.values() for p in term_postings}
+    documents = {p.doc: p for p in more_documents}
+    documents |= {p.doc: p for term_postings in postings.values() for p in term_postings}
     field_dfs: dict[int, tuple[int, int, int]] = {}
     for term in lean:
         tfs = _lean(found, term, tails[term])
@@ -313,17 +357,17 @@ class SearchEngine:
 
     def search(self, request: SearchRequest) -> SearchResult:
         query = parse_query(request.q)
+        if not query.words:  # only stop words: nothing to match
+            return SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
         groups = [list(dict.fromkeys(word)) for word in query.words]
+        if len(groups) > LONG_QUERY_WORDS:
+            return self._long_search(request, query, groups)
         vocabulary_key = prefix_item_key(query.prefix) if query.prefix else None
         vocabulary = self._cached(vocabulary_key) if vocabulary_key else None
         if query.prefix and vocabulary is not None:
             groups[-1] += [t for t in _completions(vocabulary, query.prefix) if t not in groups[-1]]
         word_terms = {term for group in groups for term in group}
-        if not groups:  # only stop words: nothing to match
-            return SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
-        if request.tag:
-            groups.append([tag_term(request.tag)])  # a tag filters like one more word (its postings have tf 0)
-        groups += [[pair] for pair in query.pairs]  # so do a phrase's word pairs
+        groups += self._filters(request, query)
         directory = self.directory  # an older one still plans well while read 1 fetches its successor
         refresh = self._stale_shards({term for group in groups for term in group})
         start = (request.page - 1) * request.per_page
@@ -336,21 +380,15 @@ class SearchEngine:
             and stop <= self._policy.head_postings,
             policy=self._policy,
         )
-        known = directory or {}
-
-        def chunks_of(term: str) -> int:
-            entry = known.get(term)
-            return entry.chunks if entry else 0
-
         head_term = plan.head_term
         head_lean = head_term is not None and len(groups[0]) > 1  # completions: the head term's lean list too
         keys = [STATS_KEY]
         for term in sorted(plan.full):
-            keys += [term_key(term), *_chunk_keys(term, chunks_of(term), lean=False)]
+            keys += [term_key(term), *self._known_chunk_keys(term, lean=False)]
         for term in sorted(plan.lean):
             keys += [term_key(term)] + ([head_key(term)] if term == head_term else [])
             if term != head_term or head_lean:
-                keys += _chunk_keys(term, chunks_of(term), lean=True)
+                keys += self._known_chunk_keys(term, lean=True)
         keys += [directory_key(shard) for shard in refresh]
         if query.prefix and vocabulary is None:
             keys += [prefix_item_key(query.prefix), prefix_tail_key(query.prefix)]
@@ -362,7 +400,7 @@ class SearchEngine:
             )
             vocabulary = self._remember(vocabulary_key, words)
             completions = [t for t in _completions(vocabulary, query.prefix) if t not in groups[len(query.words) - 1]]
-            more = [key for t in completions for key in [term_key(t), *_chunk_keys(t, chunks_of(t), lean=False)]]
+            more = [key for t in completions for key in [term_key(t), *self._known_chunk_keys(t, lean=False)]]
             found |= self._table.get_many(more) if more else {}
             groups[len(query.words) - 1] += completions
             word_terms |= set(completions)
@@ -374,12 +412,9 @@ class SearchEngine:
         lean = {t for t in plan.lean if tails[t].chunks}
         stats = Stats.from_item(found.get(STATS_KEY))
         corpus = stats.corpus
-        wanted = {
-            facet: stats.codes[facet].get(value.strip().casefold(), -1)
-            for facet in FACETS
-            if (value := getattr(request, facet))
-        }
+        wanted = self._wanted(request, stats)
         now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
+        fillable = len(query.words) > 1 or bool(self._correctable(query, groups, tails))
         if head_term in lean and head_key(head_term) in found:
             lean_read = (lean - {head_term}) | ({head_term} if head_lean else set())
             self._read_missing(found, tails, whole, lean_read)
@@ -401,7 +436,7 @@ class SearchEngine:
                 start=start,
                 stop=stop,
             )
-            if answered is not None:
+            if answered is not None and (answered.total >= request.per_page or not fillable):
                 return self._result(
                     request, answered.total, answered.page, answered.scores, answered.facet_counts, word_terms, stats
                 )
@@ -411,8 +446,189 @@ class SearchEngine:
         self._read_missing(found, tails, whole, lean)
         lists = _posting_lists(found, tails, whole, lean)
         total, ordered, scores, counts = self._from_lists(request, groups, lists, corpus, wanted, now)
-        page = ordered[start:stop]
-        return self._result(request, total, page, scores, counts, word_terms, stats)
+        if total >= request.per_page or not fillable:
+            return self._result(request, total, ordered[start:stop], scores, counts, word_terms, stats)
+        # Fewer than a page match every word: one more read for the words' whole lists (and, when a word matches
+        # next to nothing, the typo items that name its corrections), one more for the corrections' lists.
+        corrections = self._correctable(query, groups, tails)
+        widened, with_head = self._reading(lean, FILL_READ_UNITS)
+        keys = [key for term in sorted(widened) for key in self._known_chunk_keys(term, lean=False)]
+        keys += [head_key(term) for term in sorted(with_head)]
+        keys += [key for word in corrections.values() for key in query_typo_keys(word)]
+        found |= self._table.get_many([key for key in dict.fromkeys(keys) if key not in found])
+        whole |= widened
+        lean -= widened
+        corrected = self._corrected_terms(corrections, found, groups)
+        fresh = sorted({term for terms_ in corrected.values() for term, _ in terms_} - set(tails))
+        more_whole, more_lean = self._reading(fresh, FILL_READ_UNITS)
+        keys = [term_key(term) for term in fresh]
+        keys += [key for term in sorted(more_whole) for key in self._known_chunk_keys(term, lean=False)]
+        keys += [
+            key for term in sorted(more_lean) for key in [head_key(term), *self._known_chunk_keys(term, lean=True)]
+        ]
+        if keys:
+            found |= self._table.get_many(keys)
+        tails |= {term: Tail.from_item(found.get(term_key(term))) for term in fresh}
+        whole |= set(more_whole) | {t for t in more_lean if not tails[t].chunks}
+        lean |= {t for t in more_lean if tails[t].chunks}
+        return self._filled(request, query, groups, corrected, found, tails, whole, lean, stats, now, wanted)
+
+    def _long_search(self, request: SearchRequest, query: ParsedQuery, groups: list[list[str]]) -> SearchResult:
+        """A query of many words (a question): its terms are read the most selective first, within a bound;
+        the commonest large ones beyond it only lean (doc ids and term frequencies) and their heads' best
+        postings. Matched at once as in `matching.fill`: rarely does an article have every word."""
+        groups += self._filters(request, query)
+        every = sorted({term for group in groups for term in group})
+        refresh = self._stale_shards(every)
+        whole, lean = self._reading(every, LONG_READ_UNITS)
+        keys = [STATS_KEY]
+        keys += [key for term in every for key in [term_key(term)]]
+        keys += [key for term in sorted(whole) for key in self._known_chunk_keys(term, lean=False)]
+        keys += [key for term in sorted(lean) for key in [head_key(term), *self._known_chunk_keys(term, lean=True)]]
+        keys += [directory_key(shard) for shard in refresh]
+        found = self._table.get_many(keys)
+        self._refreshed(found, refresh)
+        tails = {term: Tail.from_item(found.get(term_key(term))) for term in every}
+        whole |= {t for t in lean if not tails[t].chunks}
+        lean = {t for t in lean if tails[t].chunks}
+        self._read_missing(found, tails, whole, lean)
+        stats = Stats.from_item(found.get(STATS_KEY))
+        now = int(self._clock().timestamp() // 60)
+        wanted = self._wanted(request, stats)
+        return self._filled(request, query, groups, {}, found, tails, whole, lean, stats, now, wanted)
+
+    def _filters(self, request: SearchRequest, query: ParsedQuery) -> list[list[str]]:
+        """Groups every article shown must match, however many words it lacks: a tag (its postings have tf 0)
+        and a quoted phrase's word pairs."""
+        return ([[tag_term(request.tag)]] if request.tag else []) + [[pair] for pair in query.pairs]
+
+    def _wanted(self, request: SearchRequest, stats: Stats) -> dict[str, int]:
+        return {
+            facet: stats.codes[facet].get(value.strip().casefold(), -1)
+            for facet in FACETS
+            if (value := getattr(request, facet))
+        }
+
+    def _known_chunk_keys(self, term: str, *, lean: bool) -> list[Key]:
+        """The term's chunk keys as far as the directory knows (a small term has none)."""
+        entry = (self.directory or {}).get(term)
+        return _chunk_keys(term, entry.chunks if entry else 0, lean=lean)
+
+    def _reading(self, terms_: Iterable[str], budget: float) -> tuple[set[str], set[str]]:
+        """Which of these terms to read whole and which lean (with their heads), the rarest whole first while
+        the whole lists' read units stay within `budget`. A term the directory does not list is small: whole."""
+        known = self.directory or {}
+        whole: set[str] = set()
+        lean: set[str] = set()
+        spent = 0.0
+        for term in sorted(terms_, key=lambda t: (known[t].documents if t in known else 0, t)):
+            if term not in known:
+                whole.add(term)
+                continue
+            units = _read_units(FULL_BYTES_PER_POSTING * known[term].documents)
+            if spent + units <= budget:
+                whole.add(term)
+                spent += units
+            else:
+                lean.add(term)
+        return whole, lean
+
+    def _correctable(
+        self, query: ParsedQuery, groups: Sequence[Sequence[str]], tails: Mapping[str, Tail]
+    ) -> dict[int, str]:
+        """The words to correct, by index, as their normalized forms: a word that matches next to nothing, not
+        quoted, not a name the name table knows, not a number, long enough (`typos.allowed_edits`)."""
+        out: dict[int, str] = {}
+        for i, group in enumerate(groups[: len(query.words)]):
+            word = prefix_key(query.typed[i])
+            if query.quoted[i] or any(is_name(term) for term in group) or not allowed_edits(word):
+                continue
+            if sum(tails[term].documents for term in group if term in tails) <= TYPO_AT_MOST_DOCUMENTS:
+                out[i] = word
+        return out
+
+    def _corrected_terms(
+        self, corrections: Mapping[int, str], found: Mapping[Key, Mapping[str, Any]], groups: Sequence[Sequence[str]]
+    ) -> dict[int, list[tuple[str, str]]]:
+        """Per corrected word, up to `MAX_CORRECTIONS` other terms (with the indexed word that gave each), the
+        fewest edits first."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        for i, word in corrections.items():
+            chosen: dict[str, str] = {}
+            for candidate in typo_corrections(word, found):
+                if candidate.term not in groups[i] and candidate.term not in chosen:
+                    chosen[candidate.term] = candidate.surface
+                if len(chosen) == MAX_CORRECTIONS:
+                    break
+            if chosen:
+                out[i] = list(chosen.items())
+        return out
+
+    def _filled(
+        self,
+        request: SearchRequest,
+        query: ParsedQuery,
+        groups: Sequence[Sequence[str]],
+        corrected: Mapping[int, Sequence[tuple[str, str]]],
+        found: Mapping[Key, Mapping[str, Any]],
+        tails: Mapping[str, Tail],
+        whole: Collection[str],
+        lean: Collection[str],
+        stats: Stats,
+        now: int,
+        wanted: Mapping[str, int],
+    ) -> SearchResult:
+        """The answer filled beyond the articles that match every word (`matching.fill`)."""
+        words = len(query.words)
+        heads = [
+            posting
+            for term in lean
+            if head_key(term) in found
+            for posting in best_postings(head_from_attributes(found[head_key(term)]), tails[term])
+        ]
+        lists = _posting_lists(found, tails, whole, lean, heads)
+
+        def posting_lists(terms_: Iterable[str]) -> list[list[Posting]]:
+            return [lists.postings[term] for term in terms_ if lists.postings.get(term)]
+
+        word_lists = [
+            WordLists(posting_lists(groups[i]), posting_lists(term for term, _ in corrected.get(i, ())))
+            for i in range(words)
+        ]
+        filled = fill(
+            word_lists,
+            [posting_lists(group) for group in groups[words:]],
+            lists.documents,
+            self._filter(request, now, wanted),
+            stats.corpus,
+            self._weights,
+            lists.field_dfs,
+            per_page=request.per_page,
+            sort=request.sort,
+        )
+        counts = {facet: Counter(getattr(lists.documents[doc], facet) for doc in filled.ordered) for facet in FACETS}
+        start = (request.page - 1) * request.per_page
+        used = {i: max(options, key=lambda option: tails[option[0]].documents) for i, options in corrected.items()}
+        matched_terms = {term for group in groups[:words] for term in group}
+        matched_terms |= {term for options in corrected.values() for term, _ in options}
+        result = self._result(
+            request,
+            len(filled.ordered),
+            filled.ordered[start : start + request.per_page],
+            filled.scores,
+            counts,
+            matched_terms,
+            stats,
+            missing={doc: tuple(query.typed[i] for i in lacking) for doc, lacking in filled.lacking.items()},
+        )
+        optional = sorted({i for lacking in filled.lacking.values() for i in lacking})
+        return replace(
+            result,
+            matched="partial" if filled.partial else "all",
+            optional=tuple(query.typed[i] for i in optional),
+            corrections={query.typed[i]: surface for i, (_, surface) in used.items()} if filled.corrected else {},
+            did_you_mean=_corrected_query(request.q, query, used) if filled.corrected else None,
+        )
 
     def _read_missing(
         self, found: dict[Key, dict[str, Any]], tails: Mapping[str, Tail], whole: Collection[str], lean: Collection[str]
@@ -456,9 +672,15 @@ class SearchEngine:
         facet_counts: Mapping[str, Counter[int]],
         word_terms: set[str],
         stats: Stats,
+        missing: Mapping[int, tuple[str, ...]] | None = None,
     ) -> SearchResult:
         rows = self._table.get_many([doc_key(doc) for doc in page]) if page else {}
-        hits = [self._hit(rows[doc_key(doc)], scores[doc], word_terms) for doc in page if doc_key(doc) in rows]
+        lacks = missing or {}
+        hits = [
+            replace(self._hit(rows[doc_key(doc)], scores[doc], word_terms), missing=lacks.get(doc, ()))
+            for doc in page
+            if doc_key(doc) in rows
+        ]
         facets = {
             facet: {
                 stats.labels[facet].get(str(code), str(code)): n

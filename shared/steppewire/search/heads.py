@@ -198,7 +198,7 @@ def answer(
     # Candidates: the head's best (or newest) postings still there, the tail's added ones, and every document
     # of the other terms; the head's term postings of the latter are its lean ones completed with the
     # document's values.
-    best = [p for p in head.top if p.doc not in gone] + tail.added
+    best = best_postings(head, tail)
     own = {p.doc: p for p in (best if sort == "relevance" else newest)}
     for doc, document in others.items():
         if doc not in own and doc in tf_of:
@@ -227,6 +227,12 @@ def answer(
         return None
     page = ordered[start:stop]
     return HeadAnswer(total, page, {d: scores[d] for d in page}, {d: postings[d] for d in page}, facet_counts)
+
+
+def best_postings(head: TermHead, tail: Tail) -> list[Posting]:
+    """The term's best postings as of its head, still current, and the postings added since."""
+    gone = {p.doc for p in tail.removed} | {p.doc for p in tail.added}
+    return [p for p in head.top if p.doc not in gone] + tail.added
 
 
 def _plus(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:

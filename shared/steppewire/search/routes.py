@@ -16,7 +16,7 @@ from steppewire.wiring import search_engine
 
 router = APIGatewayRouter()
 MAX_PER_PAGE = 50
-MAX_QUERY_CHARS = 200
+MAX_QUERY_CHARS = 500
 MAX_PAGE = 1000
 
 
@@ -30,12 +30,20 @@ class SearchHit(BaseModel):
     category: str | None
     country: str | None
     score: float
+    missing: list[str] = Field(description="The query words this article does not match (a partial match)")
 
 
 class SearchResponse(BaseModel):
-    total: int = Field(description="Exact number of matching articles")
+    total: int = Field(description="Exact number of articles in this answer, over all its pages")
     page: int
     per_page: int
+    matched: Literal["all", "partial"] = Field(
+        description="all: every article shown matches every word (some maybe through a correction); partial:"
+        " fewer than a page did, so the answer goes on with the articles that match the most words"
+    )
+    optional: list[str] = Field(description="The query words that some article shown does not match")
+    corrections: dict[str, str] = Field(description="A word as typed -> the indexed word it was also matched as")
+    did_you_mean: str | None = Field(description="The query with its corrections, when they found more")
     results: list[SearchHit]
     facets: dict[str, dict[str, int]] = Field(description="Counts by lang, category and country over all matches")
 
@@ -48,7 +56,14 @@ class SearchResponse(BaseModel):
     middlewares=[cacheable(SEARCH_RESULTS)],
 )
 def search(
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words; all must match")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description="Words, or a question; articles with every word first, then those with the most",
+        ),
+    ],
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"1-{MAX_PER_PAGE}")] = 10,
     lang: Annotated[Literal["en", "ru"] | None, Query()] = None,
@@ -69,6 +84,10 @@ def search(
         total=result.total,
         page=result.page,
         per_page=result.per_page,
+        matched=result.matched,
+        optional=list(result.optional),
+        corrections=result.corrections,
+        did_you_mean=result.did_you_mean,
         results=[
             SearchHit(
                 slug=hit.slug,
@@ -80,6 +99,7 @@ def search(
                 category=hit.category,
                 country=hit.country,
                 score=hit.score,
+                missing=list(hit.missing),
             )
             for hit in result.hits
         ],
