@@ -301,3 +301,16 @@ def test_lean_lists_round_trip_and_refuse_bad_input() -> None:
         encode_lean([1, 2], [(1, 0, 0)])
     with pytest.raises(ValueError, match="format version"):
         decode_lean(b"\x01\x00\x00\x00\x00\x00")
+
+
+def test_a_question_reads_its_common_terms_lean_with_their_heads_in_one_round_trip(corpus: Corpus) -> None:
+    directory = whole_directory(corpus.table.items, POLICY)
+    big = directory | {PRESIDENT: DirectoryEntry(40_000, directory[PRESIDENT].chunks)}  # as in 50,000 articles
+    request = SearchRequest("what did the president say about piper pipette border water rates in 25 ")
+    result, reads = recorded(corpus, request, big)
+    whole, _ = recorded(corpus, request, {})  # every list read whole
+    assert len(reads) == 2 and all(key[0].startswith("DOC#") for key in reads[1])
+    assert {head_key(PRESIDENT), lean_key(PRESIDENT, 0)} <= set(reads[0]) and chunk_key(PRESIDENT, 0) not in reads[0]
+    assert result.matched == "partial" and result.total > 0
+    # the articles found through the rarer words are scored exactly, "president" included (its lean list)
+    assert [(hit.slug, hit.score) for hit in result.hits[:3]] == [(hit.slug, hit.score) for hit in whole.hits[:3]]
