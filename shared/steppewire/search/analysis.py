@@ -220,6 +220,12 @@ def _term(token: str) -> str | None:
     return _STEM_NAMES.get(stem, stem) if token not in names.NEVER_FOLD else stem
 
 
+def written_tokens(text: str) -> list[str]:
+    """The tokens of a text as written (not normalized): a word shown back to a reader without its
+    punctuation or markup."""
+    return _TOKEN.findall(text)
+
+
 def is_name(term: str) -> bool:
     """Whether a term is a name the name table folds (``@almaty``): no token can start with ``@``."""
     return term.startswith("@")

@@ -34,13 +34,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from steppewire.newsroom import NEWSROOM_TIMEZONE
-from steppewire.search.analysis import is_name, prefix_key, terms, word_pairs
+from steppewire.search.analysis import is_name, prefix_key, terms, word_pairs, written_tokens
 from steppewire.search.heads import (
     FULL_BYTES_PER_POSTING,
     HEAD_FIXED_BYTES,
     LEAN_BYTES_PER_POSTING,
     answer,
     best_postings,
+    current_field_dfs,
     head_from_attributes,
 )
 from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key
@@ -140,7 +141,7 @@ class ParsedQuery:
     words: list[list[str]]  # the terms of each word that has any (stop words have none)
     prefix: str | None  # the last word, to be expanded as a prefix (as-you-type)
     pairs: list[str] = field(default_factory=list)  # word pairs the quoted phrases require
-    typed: list[str] = field(default_factory=list)  # each word of `words` as typed
+    typed: list[str] = field(default_factory=list)  # each word of `words` as typed, its punctuation dropped
     quoted: list[bool] = field(default_factory=list)  # each word of `words`: is it inside a quoted phrase
     spans: list[tuple[int, int]] = field(default_factory=list)  # each word of `words`: where it is in the query
 
@@ -154,7 +155,7 @@ def parse_query(q: str) -> ParsedQuery:
     raw = list(_RAW_WORD.finditer(text))
     kept = [(word, found) for word in raw if (found := terms(word.group()))]
     words = [found for _, found in kept]
-    typed = [word.group() for word, _ in kept]
+    typed = [" ".join(written_tokens(word.group())) for word, _ in kept]
     quoted = [any(p.start() <= word.start() < p.end() for p in found_phrases) for word, _ in kept]
     # As-you-type: a last word still being typed (no space after it, not a stop word) also matches as a prefix.
     typing_last_word = bool(raw) and not text[-1:].isspace() and bool(terms(raw[-1].group()))
@@ -240,6 +241,15 @@ def _posting_lists(
         postings[term] = known
         field_dfs[id(known)] = field_df(list(tfs.values()))
     return PostingLists(postings, documents, field_dfs)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a bounded read fetches of each term (`SearchEngine._reading`)."""
+
+    whole: set[str]
+    lean: set[str]  # and its head, if it has one
+    head_only: set[str]  # its head's best postings: a very common term beyond the bound
 
 
 @dataclass(frozen=True)
@@ -451,27 +461,23 @@ class SearchEngine:
         # Fewer than a page match every word: one more read for the words' whole lists (and, when a word matches
         # next to nothing, the typo items that name its corrections), one more for the corrections' lists.
         corrections = self._correctable(query, groups, tails)
-        widened, with_head = self._reading(lean, FILL_READ_UNITS)
+        reading = self._reading(lean, FILL_READ_UNITS)
+        widened = reading.whole
         keys = [key for term in sorted(widened) for key in self._known_chunk_keys(term, lean=False)]
-        keys += [head_key(term) for term in sorted(with_head)]
+        keys += [head_key(term) for term in sorted(reading.lean | reading.head_only) if self._has_head(term)]
         keys += [key for word in corrections.values() for key in query_typo_keys(word)]
-        found |= self._table.get_many([key for key in dict.fromkeys(keys) if key not in found])
+        missing = [key for key in dict.fromkeys(keys) if key not in found]
+        found |= self._table.get_many(missing) if missing else {}
         whole |= widened
         lean -= widened
         corrected = self._corrected_terms(corrections, found, groups)
         fresh = sorted({term for terms_ in corrected.values() for term, _ in terms_} - set(tails))
-        more_whole, more_lean = self._reading(fresh, FILL_READ_UNITS)
-        keys = [term_key(term) for term in fresh]
-        keys += [key for term in sorted(more_whole) for key in self._known_chunk_keys(term, lean=False)]
-        keys += [
-            key for term in sorted(more_lean) for key in [head_key(term), *self._known_chunk_keys(term, lean=True)]
-        ]
-        if keys:
-            found |= self._table.get_many(keys)
+        of_corrections = self._reading(fresh, FILL_READ_UNITS)
+        if fresh:
+            found |= self._table.get_many([term_key(term) for term in fresh] + self._keys(of_corrections))
         tails |= {term: Tail.from_item(found.get(term_key(term))) for term in fresh}
-        whole |= set(more_whole) | {t for t in more_lean if not tails[t].chunks}
-        lean |= {t for t in more_lean if tails[t].chunks}
-        return self._filled(request, query, groups, corrected, found, tails, whole, lean, stats, now, wanted)
+        reading = Reading(whole | of_corrections.whole, lean | of_corrections.lean, of_corrections.head_only)
+        return self._filled(request, query, groups, corrected, found, tails, reading, stats, now, wanted)
 
     def _long_search(self, request: SearchRequest, query: ParsedQuery, groups: list[list[str]]) -> SearchResult:
         """A query of many words (a question): its terms are read the most selective first, within a bound;
@@ -480,22 +486,26 @@ class SearchEngine:
         groups += self._filters(request, query)
         every = sorted({term for group in groups for term in group})
         refresh = self._stale_shards(every)
-        whole, lean = self._reading(every, LONG_READ_UNITS)
-        keys = [STATS_KEY]
-        keys += [key for term in every for key in [term_key(term)]]
-        keys += [key for term in sorted(whole) for key in self._known_chunk_keys(term, lean=False)]
-        keys += [key for term in sorted(lean) for key in [head_key(term), *self._known_chunk_keys(term, lean=True)]]
-        keys += [directory_key(shard) for shard in refresh]
-        found = self._table.get_many(keys)
+        reading = self._reading(every, LONG_READ_UNITS)
+        keys = [STATS_KEY, *(term_key(term) for term in every), *self._keys(reading)]
+        found = self._table.get_many(keys + [directory_key(shard) for shard in refresh])
         self._refreshed(found, refresh)
         tails = {term: Tail.from_item(found.get(term_key(term))) for term in every}
-        whole |= {t for t in lean if not tails[t].chunks}
-        lean = {t for t in lean if tails[t].chunks}
-        self._read_missing(found, tails, whole, lean)
         stats = Stats.from_item(found.get(STATS_KEY))
         now = int(self._clock().timestamp() // 60)
         wanted = self._wanted(request, stats)
-        return self._filled(request, query, groups, {}, found, tails, whole, lean, stats, now, wanted)
+        return self._filled(request, query, groups, {}, found, tails, reading, stats, now, wanted)
+
+    def _keys(self, reading: Reading) -> list[Key]:
+        """The chunk and head keys of a bounded read (the terms' `P` items apart)."""
+        keys = [key for term in sorted(reading.whole) for key in self._known_chunk_keys(term, lean=False)]
+        keys += [key for term in sorted(reading.lean) for key in self._known_chunk_keys(term, lean=True)]
+        heads = sorted(term for term in reading.lean | reading.head_only if self._has_head(term))
+        return keys + [head_key(term) for term in heads]
+
+    def _has_head(self, term: str) -> bool:
+        entry = (self.directory or {}).get(term)
+        return entry is not None and self._policy.has_head(entry.documents)
 
     def _filters(self, request: SearchRequest, query: ParsedQuery) -> list[list[str]]:
         """Groups every article shown must match, however many words it lacks: a tag (its postings have tf 0)
@@ -514,24 +524,31 @@ class SearchEngine:
         entry = (self.directory or {}).get(term)
         return _chunk_keys(term, entry.chunks if entry else 0, lean=lean)
 
-    def _reading(self, terms_: Iterable[str], budget: float) -> tuple[set[str], set[str]]:
-        """Which of these terms to read whole and which lean (with their heads), the rarest whole first while
-        the whole lists' read units stay within `budget`. A term the directory does not list is small: whole."""
+    def _reading(self, terms_: Iterable[str], budget: float) -> Reading:
+        """How to read these terms within `budget` read units, the rarest first: whole while it fits, else
+        lean with its head while that fits, else its head only (or lean, a term too small for a head). A term
+        the directory does not list is small: whole, from its tail."""
         known = self.directory or {}
-        whole: set[str] = set()
-        lean: set[str] = set()
+        reading = Reading(set(), set(), set())
         spent = 0.0
         for term in sorted(terms_, key=lambda t: (known[t].documents if t in known else 0, t)):
             if term not in known:
-                whole.add(term)
+                reading.whole.add(term)
                 continue
-            units = _read_units(FULL_BYTES_PER_POSTING * known[term].documents)
-            if spent + units <= budget:
-                whole.add(term)
-                spent += units
+            documents = known[term].documents
+            whole = _read_units(FULL_BYTES_PER_POSTING * documents)
+            head = _read_units(HEAD_FIXED_BYTES) if self._policy.has_head(documents) else 0.0
+            lean = _read_units(LEAN_BYTES_PER_POSTING * documents) + head
+            if spent + whole <= budget:
+                reading.whole.add(term)
+                spent += whole
+            elif spent + lean <= budget or not head:
+                reading.lean.add(term)
+                spent += lean
             else:
-                lean.add(term)
-        return whole, lean
+                reading.head_only.add(term)
+                spent += head
+        return reading
 
     def _correctable(
         self, query: ParsedQuery, groups: Sequence[Sequence[str]], tails: Mapping[str, Tail]
@@ -570,23 +587,29 @@ class SearchEngine:
         query: ParsedQuery,
         groups: Sequence[Sequence[str]],
         corrected: Mapping[int, Sequence[tuple[str, str]]],
-        found: Mapping[Key, Mapping[str, Any]],
+        found: dict[Key, dict[str, Any]],
         tails: Mapping[str, Tail],
-        whole: Collection[str],
-        lean: Collection[str],
+        reading: Reading,
         stats: Stats,
         now: int,
         wanted: Mapping[str, int],
     ) -> SearchResult:
         """The answer filled beyond the articles that match every word (`matching.fill`)."""
         words = len(query.words)
-        heads = [
-            posting
-            for term in lean
-            if head_key(term) in found
-            for posting in best_postings(head_from_attributes(found[head_key(term)]), tails[term])
-        ]
-        lists = _posting_lists(found, tails, whole, lean, heads)
+        # The tails say how many chunks each term has now: a term small again is read whole from its tail.
+        whole = reading.whole | {t for t in reading.lean | reading.head_only if not tails[t].chunks}
+        lean = {t for t in reading.lean if tails[t].chunks}
+        head_only = {t for t in reading.head_only if tails[t].chunks and head_key(t) in found}
+        lean |= {t for t in reading.head_only if tails[t].chunks and head_key(t) not in found}  # the head is gone
+        self._read_missing(found, tails, whole, lean)
+        heads = {
+            term: head_from_attributes(found[head_key(term)]) for term in lean | head_only if head_key(term) in found
+        }
+        best = {term: best_postings(head, tails[term]) for term, head in heads.items()}
+        lists = _posting_lists(found, tails, whole, lean, (p for postings in best.values() for p in postings))
+        for term in head_only:  # its best postings stand for its list; its document frequencies are the head's
+            lists.postings[term] = best[term]
+            lists.field_dfs[id(best[term])] = current_field_dfs(heads[term], tails[term])
 
         def posting_lists(terms_: Iterable[str]) -> list[list[Posting]]:
             return [lists.postings[term] for term in terms_ if lists.postings.get(term)]

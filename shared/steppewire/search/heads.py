@@ -207,9 +207,7 @@ def answer(
             )
     own_list = [p for p in own.values() if visible(p)]
     lists = [own_list if postings is None else [p for p in postings if visible(p)] for postings in word]
-    own_dfs = _minus(
-        _plus(head.field_dfs, field_df([p.tf for p in tail.added])), field_df([p.tf for p in tail.removed])
-    )
+    own_dfs = current_field_dfs(head, tail)
     field_dfs = {
         id(shown): own_dfs if postings is None else field_df([p.tf for p in postings])
         for shown, postings in zip(lists, word, strict=True)
@@ -233,6 +231,11 @@ def best_postings(head: TermHead, tail: Tail) -> list[Posting]:
     """The term's best postings as of its head, still current, and the postings added since."""
     gone = {p.doc for p in tail.removed} | {p.doc for p in tail.added}
     return [p for p in head.top if p.doc not in gone] + tail.added
+
+
+def current_field_dfs(head: TermHead, tail: Tail) -> tuple[int, int, int]:
+    """The term's per-field document frequencies now: the head's, corrected by the tail."""
+    return _minus(_plus(head.field_dfs, field_df([p.tf for p in tail.added])), field_df([p.tf for p in tail.removed]))
 
 
 def _plus(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
