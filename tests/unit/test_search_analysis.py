@@ -201,7 +201,7 @@ def test_apostrophes() -> None:
     assert terms("rock'n'roll") == terms("rocknroll")
 
 
-def test_hyphenated_words_stay_whole() -> None:
+def test_hyphenated_words_stay_whole() -> None:  # as query terms; documents also get the parts (test_search_hyphens)
     assert [text for _, s, e, _ in token_spans("Нур-Султан") for text in ["Нур-Султан"[s:e]]] == ["Нур-Султан"]
     assert terms("COVID-19") == ["covid-19"]
     assert terms("северо-западе") == terms("северо-запад") == ["северо-запад"]  # only the last part is stemmed
