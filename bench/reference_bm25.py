@@ -155,16 +155,19 @@ def simple_terms(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def analyzer() -> tuple[str, Callable[[str], list[str]]]:
-    """The project's analyzer when it is importable, else lowercase words."""
+def analyzer() -> tuple[str, Callable[[str], list[str]], Callable[[str], list[str]]]:
+    """The project's analyzer when it is importable (documents as the indexer analyzes them, queries as the engine
+    does), else lowercase words for both."""
     try:
-        from steppewire.search.analysis import terms
+        from steppewire.search.analysis import index_terms, terms
     except Exception:  # absent, or mid-edit: the parity figure does not depend on the analyzer
-        return "lowercase words", simple_terms
-    return "steppewire.search.analysis.terms", lambda text: list(terms(text))
+        return "lowercase words", simple_terms, simple_terms
+    return "steppewire.search.analysis.index_terms/terms", index_terms, terms
 
 
-def read_cranfield(directory: Path, tokenize: Callable[[str], list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+def read_cranfield(
+    directory: Path, tokenize: Callable[[str], list[str]], tokenize_query: Callable[[str], list[str]]
+) -> tuple[list[list[str]], list[list[str]]]:
     """Documents (title + text) and queries of the Cranfield collection's classic SMART files."""
 
     def records(path: Path) -> list[dict[str, str]]:
@@ -188,7 +191,7 @@ def read_cranfield(directory: Path, tokenize: Callable[[str], list[str]]) -> tup
     docs = [
         tokenize(record.get("T", "") + " " + record.get("W", "")) for record in records(directory / "cran.all.1400")
     ]
-    queries = [tokenize(record.get("W", "")) for record in records(directory / "cran.qry")]
+    queries = [tokenize_query(record.get("W", "")) for record in records(directory / "cran.qry")]
     return docs, queries
 
 
@@ -252,13 +255,13 @@ def main() -> None:
         docs, queries = zipf_corpus()
         print("synthetic Zipf, 2,000 docs, 100 queries:", agreement(docs, queries, args.k))
     if args.cranfield:
-        name, tokenize = analyzer()
-        docs, queries = read_cranfield(args.cranfield, tokenize)
+        name, tokenize, tokenize_query = analyzer()
+        docs, queries = read_cranfield(args.cranfield, tokenize, tokenize_query)
         print(f"Cranfield ({len(docs)} docs, {len(queries)} queries, analyzer: {name})")
         for dtype in ("float64", "float32"):
             print(f"  bm25s dtype={dtype}:", agreement(docs, queries, args.k, dtype=dtype))
         if name != "lowercase words":
-            docs, queries = read_cranfield(args.cranfield, simple_terms)
+            docs, queries = read_cranfield(args.cranfield, simple_terms, simple_terms)
             print("  lowercase words, float64:", agreement(docs, queries, args.k))
     if args.codec:
         for row in codec_figures():

@@ -60,7 +60,7 @@ from typing import Any, Literal, TypeVar
 from bench import corpus as corpus_module
 from steppewire.articles.store import StoredArticle
 from steppewire.dynamo_items import item_size, to_item
-from steppewire.search.analysis import terms
+from steppewire.search.analysis import index_terms, terms
 from steppewire.search.engine import SearchEngine, SearchRequest, SearchResult
 from steppewire.search.index_store import (
     ITEM_LIMIT_BYTES,
@@ -478,8 +478,8 @@ def cranfield_agreement() -> dict[str, Any] | None:
         from bench.reference_bm25 import analyzer, read_cranfield
     except ImportError as error:
         return {"skipped": f"reference unavailable: {error}"}
-    _, tokenize = analyzer()
-    documents, queries = read_cranfield(CRANFIELD_DIR, tokenize)
+    _, tokenize, tokenize_query = analyzer()
+    documents, queries = read_cranfield(CRANFIELD_DIR, tokenize, tokenize_query)
     return {"documents": len(documents)} | reference_agreement(documents, queries)
 
 
@@ -588,7 +588,7 @@ def corpus_agreement(size: int) -> dict[str, Any]:
     if size > agreement_limit():
         return {"skipped": f"above BENCH_AGREEMENT_MAX={agreement_limit()}"}
     articles = corpus_module.build(size).articles
-    body_terms = [terms(str(article.get("text") or "")) for article in articles]
+    body_terms = [index_terms(str(article.get("text") or "")) for article in articles]
     figures = reference_agreement(body_terms, [terms(query.q) for query in QUERIES])
     _log(f"{size:,}: reference agreement done")
     return figures

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from steppewire.search import analysis, names, stopwords
-from steppewire.search.analysis import MAX_TOKEN, normalize, prefix_key, terms, token_spans
+from steppewire.search.analysis import MAX_TOKEN, index_terms, normalize, prefix_key, terms, token_spans
 
 # --- names fold across scripts, spellings and Russian inflections -------------------------------------------------
 
@@ -201,8 +201,8 @@ def test_apostrophes() -> None:
     assert terms("rock'n'roll") == terms("rocknroll")
 
 
-def test_hyphenated_words_stay_whole() -> None:
-    assert [text for _, s, e in token_spans("Нур-Султан") for text in ["Нур-Султан"[s:e]]] == ["Нур-Султан"]
+def test_hyphenated_words_stay_whole() -> None:  # as query terms; documents also get the parts (test_search_hyphens)
+    assert [text for _, s, e, _ in token_spans("Нур-Султан") for text in ["Нур-Султан"[s:e]]] == ["Нур-Султан"]
     assert terms("COVID-19") == ["covid-19"]
     assert terms("северо-западе") == terms("северо-запад") == ["северо-запад"]  # only the last part is stemmed
     assert terms("Kazakh-Russian") == ["kazakh-russian"]
@@ -213,7 +213,7 @@ def test_hyphenated_words_stay_whole() -> None:
 
 
 def spans_text(text: str) -> list[tuple[str | None, str]]:
-    return [(term, text[start:end]) for term, start, end in token_spans(text)]
+    return [(term, text[start:end]) for term, start, end, _ in token_spans(text)]
 
 
 def test_token_spans_point_at_the_original_text() -> None:
@@ -242,7 +242,7 @@ def test_token_spans_survive_text_that_normalization_reshapes() -> None:
 
 def test_token_spans_agree_with_terms() -> None:
     text = "The Президент Kazakhstan's don't ёлка\u00a0COVID-19\tнур-султане ﬁ"
-    assert [t for t, _, _ in token_spans(text) if t is not None] == terms(text)
+    assert [t for t, _, _, _ in token_spans(text) if t is not None] == terms(text)
 
 
 POOL = (
@@ -256,15 +256,16 @@ def test_random_unicode_spans_are_consistent(seed: int) -> None:
     rng = random.Random(seed)
     text = "".join(rng.choice(POOL) for _ in range(rng.randrange(1, 400)))
     spans = list(token_spans(text))
-    assert [t for t, _, _ in spans if t is not None] == terms(text)
+    assert [t for t, _, _, _ in spans if t is not None] == terms(text)
+    assert [t for s in spans if s.term is not None for t in (s.term, *(p.term for p in s.parts))] == index_terms(text)
     previous = (0, 0)
-    for term, start, end in spans:
+    for term, start, end, _ in spans:
         assert 0 <= start < end <= len(text)
         assert start >= previous[0] and end >= previous[1]  # in text order
         previous = (start, end)
         if term is not None:
             # the highlighted original text, analyzed again, contains the term it was marked for
-            assert term in [t for t, _, _ in token_spans(text[start:end])]
+            assert term in [t for t, _, _, _ in token_spans(text[start:end])]
             assert len(term) <= MAX_TOKEN or term.startswith("@")
             assert not term.startswith("@") or term in names.NAMES
 
@@ -310,7 +311,7 @@ def test_markup_characters_are_not_part_of_terms() -> None:
 
 def test_long_tokens_are_cut() -> None:
     assert terms("q" * 1000) == ["q" * MAX_TOKEN]
-    ((term, start, end),) = token_spans("q" * 1000)
+    ((term, start, end, _),) = token_spans("q" * 1000)
     assert (term, start, end) == ("q" * MAX_TOKEN, 0, 1000)
 
 

@@ -1,7 +1,9 @@
 """One analyzer for documents and queries: normalization, tokens, stop words, stemming and name folding.
 
-``terms`` gives the index/query terms of a text; ``token_spans`` gives every token of the original text with its
-offsets and its term, for highlighting; ``prefix_key`` shapes a partial last query word for prefix matching.
+``terms`` gives the query terms of a text (one per word); ``index_terms`` what a document's text is indexed under
+(those terms plus the parts of hyphenated words); ``token_spans`` gives every token of the original text with its
+offsets, its term and its parts' terms, for highlighting; ``prefix_key`` shapes a partial last query word for prefix
+matching.
 
 Pipeline (the same for every caller, so documents and queries always agree):
 1. ``normalize``: typographic apostrophes → ``'``, invisible characters (soft hyphen, zero-width, bidi marks) dropped,
@@ -14,9 +16,15 @@ Pipeline (the same for every caller, so documents and queries always agree):
    token is stemmed by script (Cyrillic: Russian Snowball, Latin: English Snowball, anything else as is; in a
    hyphenated token only the last part is stemmed: ``нур-султане`` → ``нур-султан``) and the stem folds to a name's
    ``@`` term if it is the stem of one of the name's forms.
+4. Documents only (``index_terms``): after a hyphenated token's term come its parts' terms, each part analyzed as a
+   word (``Kazakh-Russian`` → ``kazakh-russian``, ``@kazakhstan``, ``russian``; ``mother-in-law`` → ``mother-in-law``,
+   ``mother``, ``law``), so ``biologist`` finds ``Cell-Biologist`` and ``Султан`` finds ``Нур-Султане``. A query word
+   keeps its one whole term (``Нур-Султан`` is ``@astana``, ``Kazakh-Russian`` only ``kazakh-russian``), so the whole
+   form finds the documents that have it, not every document with its parts. A part counts as a word does (term
+   frequency and field length): a document is then exactly the bag of its ``index_terms``, which is what the BM25
+   reference indexes. Word pairs (quoted phrases) are built from ``terms``, so parts never come between two words.
 
-Hyphenated tokens stay whole, so ``Kazakh-Russian`` does not match ``Kazakh``: the price of keeping ``Алма-Ата`` and
-``Нур-Султан`` one term. ``token_spans`` maps every normalized character back to the letter (with its combining marks)
+``token_spans`` maps every normalized character back to the letter (with its combining marks)
 it came from; in the rare chunk where normalization composes across letters (conjoining Hangul jamo) every token of
 that whitespace-separated chunk gets the chunk's span. Name data and the folding decisions: ``names``.
 """
@@ -27,6 +35,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import Stemmer  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
@@ -231,16 +240,51 @@ def is_name(term: str) -> bool:
     return term.startswith("@")
 
 
-def terms(text: str) -> list[str]:
-    """Index/query terms of a text, in order: normalized, stop words dropped, stemmed, names folded."""
-    term = _term
+class Part(NamedTuple):
+    """A part of a hyphenated token that is indexed on its own."""
+
+    surface: str  # normalized and unstemmed, as ``prefix_key`` shapes a typed word
+    term: str
+
+
+@lru_cache(maxsize=1 << 16)
+def _parts(token: str) -> tuple[Part, ...]:
+    """The parts of a hyphenated token (at most ``MAX_TOKEN`` long) with a term of their own: stop words have none,
+    and a part whose term is the token's adds nothing. A stop word's parts are not indexed either."""
+    whole = _term(token)
+    if whole is None:
+        return ()
+    return tuple(
+        Part(_shape(part), found)
+        for part in token.split("-")
+        if part and (found := _term(part)) is not None and found != whole
+    )
+
+
+def _terms(text: str, with_parts: bool) -> list[str]:
+    term, parts = _term, _parts
     out: list[str] = []
     append = out.append
     for token in _TOKEN.findall(normalize(text)):
-        t = term(token if len(token) <= MAX_TOKEN else token[:MAX_TOKEN])
+        if len(token) > MAX_TOKEN:
+            token = token[:MAX_TOKEN]
+        t = term(token)
         if t is not None:
             append(t)
+            if with_parts and "-" in token:
+                out += [part.term for part in parts(token)]
     return out
+
+
+def terms(text: str) -> list[str]:
+    """Query terms of a text, one per word, in order: normalized, stop words dropped, stemmed, names folded."""
+    return _terms(text, False)
+
+
+def index_terms(text: str) -> list[str]:
+    """What a document's text is indexed under: ``terms(text)`` with each hyphenated word's term followed by its
+    parts' terms. Its length is the field length; the reference BM25 indexes this same list."""
+    return _terms(text, True)
 
 
 def word_pairs(sequence: Sequence[str]) -> list[str]:
@@ -284,12 +328,25 @@ def _normalize_piece(piece: str) -> str:
     return normalize(piece)
 
 
-def token_spans(text: str) -> Iterator[tuple[str | None, int, int]]:
-    """Every token of the ORIGINAL text with its start/end offsets and its term (None for a stop word),
-    so a highlighter can mark in the original text exactly the tokens whose term matches.
+class TokenSpan(NamedTuple):
+    term: str | None  # None: a stop word
+    start: int
+    end: int
+    parts: tuple[Part, ...]  # a hyphenated token's parts indexed on their own (``index_terms``)
 
-    Yields the same terms, in the same order, as ``terms(text)`` (plus ``None`` for stop words). ``text[start:end]``
-    is the token as written, including any combining marks or compatibility characters it was normalized from.
+
+def _span(token: str, start: int, end: int) -> TokenSpan:
+    token = token[:MAX_TOKEN]
+    return TokenSpan(_term(token), start, end, _parts(token) if "-" in token else ())
+
+
+def token_spans(text: str) -> Iterator[TokenSpan]:
+    """Every token of the ORIGINAL text with its start/end offsets, its term and its parts, so a highlighter can
+    mark in the original text exactly the tokens whose term, or one of whose parts' terms, matches.
+
+    Yields the same terms, in the same order, as ``terms(text)`` (plus ``None`` for stop words), and with the parts'
+    terms those of ``index_terms(text)``. ``text[start:end]`` is the token as written, including any combining marks
+    or compatibility characters it was normalized from.
     """
     for chunk_match in _CHUNK.finditer(text):
         chunk = chunk_match.group()
@@ -298,13 +355,12 @@ def token_spans(text: str) -> Iterator[tuple[str | None, int, int]]:
         if mapped is None:
             normal = normalize(chunk)
             for token in _TOKEN.findall(normal):
-                yield _term(token[:MAX_TOKEN]), base, chunk_match.end()
+                yield _span(token, base, chunk_match.end())
             continue
         normal, starts, ends = mapped
         for token_match in _TOKEN.finditer(normal):
-            token = token_match.group()
             start, end = token_match.span()
-            yield _term(token[:MAX_TOKEN]), base + starts[start], base + ends[end - 1]
+            yield _span(token_match.group(), base + starts[start], base + ends[end - 1])
 
 
 def prefix_key(token: str) -> str:

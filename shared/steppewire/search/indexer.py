@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from steppewire.articles.store import ArticleStore, StoredArticle
-from steppewire.search.analysis import prefix_key, terms, token_spans, word_pairs
+from steppewire.search.analysis import index_terms, prefix_key, terms, token_spans, word_pairs
 from steppewire.search.heads import build_head, head_attributes
 from steppewire.search.index_store import IndexTable, Key
 from steppewire.search.postings import FACETS, Posting, collector_paused, encode
@@ -65,7 +65,8 @@ def minute_of(timestamp: str) -> int:
 @dataclass(frozen=True)
 class AnalyzedArticle:
     slug: str
-    fields: tuple[list[str], list[str], list[str]]  # title, summary, body terms
+    fields: tuple[list[str], list[str], list[str]]  # title, summary, body: their index terms (words and parts)
+    pairs: frozenset[str]  # the word pairs of every field (words only: a hyphenated word's parts are not words)
     surfaces: dict[str, str]  # normalized word -> its term, for prefix search
     tags: tuple[str, ...]
     row: SearchRow
@@ -78,12 +79,15 @@ def analyze_article(article: StoredArticle) -> AnalyzedArticle:
     title, summary, text = article.title, article.summary or "", article.text
     surfaces = {}
     for source in (title, summary, text):
-        for term, start, end in token_spans(source):
+        for term, start, end, parts in token_spans(source):
             if term is not None and len(surface := prefix_key(source[start:end])) >= PREFIX_CHARS:
                 surfaces[surface] = term
+            # so that typing "biolo" completes to the part of "Cell-Biologist" that a search for it finds
+            surfaces |= {part.surface: part.term for part in parts if len(part.surface) >= PREFIX_CHARS}
     return AnalyzedArticle(
         slug=article.slug,
-        fields=(terms(title), terms(summary), terms(text)),
+        fields=(index_terms(title), index_terms(summary), index_terms(text)),
+        pairs=frozenset(pair for source in (title, summary, text) for pair in word_pairs(terms(source))),
         surfaces=surfaces,
         tags=article.tags,
         row=SearchRow.of(article),
@@ -247,8 +251,7 @@ class Indexer:
         title_terms, summary_terms, body_terms = article.fields
         counts = [Counter(field_terms) for field_terms in article.fields]
         # Word pairs and tags have no term frequency (tf 0): they filter, the words rank.
-        pairs = {pair for field_terms in article.fields for pair in word_pairs(field_terms)}
-        doc_terms = set().union(*counts) | pairs | {tag_term(tag) for tag in article.tags}
+        doc_terms = set().union(*counts) | article.pairs | {tag_term(tag) for tag in article.tags}
         lang, category, country = (stats.code(facet, article.facet_values[facet]) for facet in FACETS)
         return Indexed(
             doc=doc,

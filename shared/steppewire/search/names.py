@@ -15,8 +15,8 @@ Decisions on ambiguous words:
 - ``сом`` is also a fish (catfish); folding it with the currency is accepted.
 - ``osh``/``ош`` fold: on a Central Asia desk it is the city; the Uzbek dish is spelled the same in both cases.
 - ``KGS`` folds although it is also an informal plural of "kg": the rates ticker uses ISO codes.
-- Region adjectives fold to their city (``Алматинская область`` → ``@almaty``); compounds stay whole tokens
-  (``Kazakh-Russian`` is its own term), as the tokenizer keeps hyphenated words together.
+- Region adjectives fold to their city (``Алматинская область`` → ``@almaty``); a compound is a term of its
+  own (``Kazakh-Russian``), also indexed under its parts (``analysis.index_terms``: ``@kazakhstan``, ``russian``).
 """
 
 NAMES: dict[str, tuple[str, ...]] = {

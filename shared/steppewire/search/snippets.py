@@ -24,7 +24,13 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _matches(text: str, matched_terms: Collection[str]) -> list[tuple[int, int]]:
-    return [(start, end) for term, start, end in token_spans(text) if term is not None and term in matched_terms]
+    """The spans of the tokens whose term matched, or the term of one of their parts (the whole of
+    ``Cell-Biologist`` is marked for ``biologist``: a part alone would read as a broken word)."""
+    return [
+        (token.start, token.end)
+        for token in token_spans(text)
+        if token.term in matched_terms or any(part.term in matched_terms for part in token.parts)
+    ]
 
 
 def highlight(text: str, matched_terms: Collection[str]) -> str:
