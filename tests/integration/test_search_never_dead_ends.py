@@ -55,7 +55,7 @@ def test_a_typo_finds_the_article_and_says_what_it_meant(newsroom: LocalStack) -
     assert answer["matched"] == "all"
     name = search(newsroom, "Ziganshn")
     assert titles(name) == [CHESS] and name["did_you_mean"] == "ziganshin"
-    assert '<mark>Ziganshin</mark>' in name["results"][0]["title_highlighted"]
+    assert "<mark>Ziganshin</mark>" in name["results"][0]["title_highlighted"]
 
 
 def test_a_typo_is_not_corrected_inside_quotes_or_in_a_number(newsroom: LocalStack) -> None:
