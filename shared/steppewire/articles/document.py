@@ -28,6 +28,7 @@ from slugify import slugify
 from steppewire.articles.sanitize import TextBlock, plain_text, sanitize_html, shorten, text_blocks
 from steppewire.articles.shortcodes import expand_shortcodes
 from steppewire.articles.wordpress import wordpress_html
+from steppewire.editor_yaml import YAML_HINT, EditorYamlLoader
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
 MAX_ARTICLE_BYTES = 1_048_576
 # Fields are short; the cap keeps YAML parsing (pure Python) to a fraction of a second whatever the file.
 MAX_FRONT_MATTER_CHARS = 65_536
-MAX_FRONT_MATTER_DEPTH = 16
 # The search index counts minutes since 1970 in 32 bits; listings sort on 4-digit years.
 EARLIEST_PUBLICATION = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_PUBLICATION = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -81,7 +81,6 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_EXAMPLE = "2025-03-07 or 2025-03-07T14:30:00+05:00"
 # Applied before transliteration: "Tokayev's" -> "tokayevs", not "tokayev-s"; text-unidecode drops Kazakh ә.
 _SLUG_REPLACEMENTS = (("'", ""), ("\u2019", ""), ("ә", "a"), ("Ә", "A"))
-_YAML_HINT = "if a value contains ': ' or ' #', or starts with a quote, [, {, &, *, !, | or >, put it all in quotes"
 _UPLOAD_HINT = "upload the article as a Markdown (.md) or JSON text file saved as UTF-8"
 # The encodings an editor's files are likely to be in (charset-normalizer's codec names), as text editors
 # call them. Any other guess is not trusted enough to be named.
@@ -241,53 +240,6 @@ def _known_encoding(data: bytes) -> str | None:
 # --- fields and body ---------------------------------------------------------------------------------
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader for editors' fields, bounded whatever the file.
-
-    - Dates stay text: YAML would crash on 2025-02-30 and has no date-time rules of ours, so the date
-      check and its messages happen in `_published_at`.
-    - No aliases: a 600-byte file of nested `*a` references expands to gigabytes (a "billion laughs").
-    - No explicit tags (`!!int abc`, `!!timestamp 2025-02-30` crash their constructors), and at most
-      MAX_FRONT_MATTER_DEPTH levels of nesting (a deep `[[[[` would exhaust the stack).
-    """
-
-    _depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent):
-            raise _FrontMatterRefused(f"aliases (*{event.anchor}) are not allowed", event.start_mark)
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!"):
-            raise _FrontMatterRefused(f"YAML tags ({tag}) are not allowed", event.start_mark)
-        if self._depth >= MAX_FRONT_MATTER_DEPTH:
-            raise _FrontMatterRefused(f"values nest more than {MAX_FRONT_MATTER_DEPTH} levels deep", event.start_mark)
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-class _FrontMatterRefused(yaml.MarkedYAMLError):
-    def __init__(self, problem: str, mark: Any) -> None:  # a pure-Python or libyaml mark
-        super().__init__(problem=problem, problem_mark=mark)
-
-
-def _bounded_int(loader: _FrontMatterLoader, node: yaml.ScalarNode) -> int:
-    try:
-        return loader.construct_yaml_int(node)
-    except ValueError:  # more digits than Python converts (4,300)
-        raise _FrontMatterRefused(f"a number of {len(node.value):,} digits cannot be read", node.start_mark) from None
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _read_front_matter(text: str) -> tuple[Mapping[Any, object], object]:
     lines = text.split("\n")
     start = next(number for number, line in enumerate(lines) if line.strip())
@@ -308,12 +260,12 @@ def _read_front_matter(text: str) -> tuple[Mapping[Any, object], object]:
             f"the limit is {MAX_FRONT_MATTER_CHARS:,}. Long text belongs in the article below it.",
         )
     try:
-        fields = yaml.load(front_matter, Loader=_FrontMatterLoader)
+        fields = yaml.load(front_matter, Loader=EditorYamlLoader)
     except yaml.YAMLError as error:
         mark, problem = (error.problem_mark, error.problem) if isinstance(error, yaml.MarkedYAMLError) else (None, None)
         # The mark counts from 0 within the front matter; editors count from 1 in the whole file.
         where = f"line {start + 2 + mark.line}" if mark else "front matter"
-        _reject(where, f"The front matter is not valid YAML ({problem or error}); {_YAML_HINT}.")
+        _reject(where, f"The front matter is not valid YAML ({problem or error}); {YAML_HINT}.")
     if fields is None:  # nothing between the fences: every required field will be reported missing
         fields = {}
     if not isinstance(fields, dict):
