@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -28,8 +28,8 @@ from slugify import slugify
 from steppewire.articles.sanitize import TextBlock, plain_text, sanitize_html, shorten, text_blocks
 from steppewire.articles.shortcodes import expand_shortcodes
 from steppewire.articles.wordpress import wordpress_html
-from steppewire.editor_yaml import YAML_HINT, EditorYamlLoader
-from steppewire.newsroom import NEWSROOM_TIMEZONE
+from steppewire.editor_yaml import YAML_HINT, EditorYamlLoader, kind_of
+from steppewire.newsroom import NEWSROOM_TIMEZONE, Lang
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -38,6 +38,7 @@ __all__ = [
     "MAX_TITLE_CHARS",
     "MAX_TRANSLATION_GROUP_CHARS",
     "NEWSROOM_TIMEZONE",
+    "Lang",
     "Article",
     "ArticleRejected",
     "Problem",
@@ -58,7 +59,6 @@ MAX_SLUG_CHARS = 80
 MAX_TRANSLATION_GROUP_CHARS = 200
 EXCERPT_CHARS = 280
 
-Lang = Literal["en", "ru"]
 T = TypeVar("T")
 
 _LANGUAGES: dict[str, Lang] = {"en": "en", "ru": "ru"}
@@ -269,7 +269,7 @@ def _read_front_matter(text: str) -> tuple[Mapping[Any, object], object]:
     if fields is None:  # nothing between the fences: every required field will be reported missing
         fields = {}
     if not isinstance(fields, dict):
-        _reject("front matter", f"The front matter must be 'key: value' lines, not {_kind(fields)}.")
+        _reject("front matter", f"The front matter must be 'key: value' lines, not {kind_of(fields)}.")
     return fields, "\n".join(lines[end + 1 :])
 
 
@@ -283,7 +283,7 @@ def _read_json(text: str) -> tuple[Mapping[Any, object], object]:
     except ValueError as error:  # e.g. an integer of 5,000 digits
         _reject("file", f"The JSON has a value that cannot be read ({_shown(error)}).")
     if not isinstance(fields, dict):
-        _reject("file", f"The JSON must be one object {{...}} holding the article fields, not {_kind(fields)}.")
+        _reject("file", f"The JSON must be one object {{...}} holding the article fields, not {kind_of(fields)}.")
     body = fields.pop("body", None)
     return fields, body
 
@@ -376,7 +376,7 @@ def _title(value: object, field: str) -> str:
 
 def _published_at(value: object, field: str) -> datetime:
     if isinstance(value, list | dict | set):  # checked first: str() of a nested value can be huge
-        raise _Invalid(f"{field} must be one date like {_DATE_EXAMPLE}, not {_kind(value)}")
+        raise _Invalid(f"{field} must be one date like {_DATE_EXAMPLE}, not {kind_of(value)}")
     text = str(value).strip()
     day = _ISO_DATE.match(text) if isinstance(value, str) else None
     if day is None:
@@ -425,7 +425,7 @@ def _slug(value: object, field: str) -> str:
 
 def _lang(value: object, field: str) -> Lang:
     if isinstance(value, list | dict | set):
-        raise _Invalid(f"{field} must be one language, en (English) or ru (Russian), not {_kind(value)}")
+        raise _Invalid(f"{field} must be one language, en (English) or ru (Russian), not {kind_of(value)}")
     lang = _LANGUAGES.get(value.strip().lower()) if isinstance(value, str) else None
     if lang is None:
         raise _Invalid(f"language '{_shown(value)}' is not supported; use en (English) or ru (Russian)")
@@ -435,9 +435,9 @@ def _lang(value: object, field: str) -> Lang:
 def _tags(value: object, field: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise _Invalid(f"{field} must be a list, or words separated by commas, not {_kind(value)}")
+        raise _Invalid(f"{field} must be a list, or words separated by commas, not {kind_of(value)}")
     wrong = [
-        f"tag {number} ({_shown(item)}) is {_kind(item)}"
+        f"tag {number} ({_shown(item)}) is {kind_of(item)}"
         for number, item in enumerate(items, 1)
         if not isinstance(item, str)
     ]
@@ -508,7 +508,7 @@ _MARKDOWN = _Markdown("commonmark", {"html": True}).enable(["table", "strikethro
 def _text(value: object, field: str) -> str:
     if not isinstance(value, str):
         quote = "; put it in quotes" if isinstance(value, int | float) else ""  # bool is an int too
-        raise _Invalid(f"{field} must be text, not {_kind(value)}{quote}")
+        raise _Invalid(f"{field} must be text, not {kind_of(value)}{quote}")
     return value
 
 
@@ -538,25 +538,11 @@ def _meant(key: object, fields: Mapping[Any, object]) -> str | None:
     return next(iter(difflib.get_close_matches(str(key).lower(), candidates, n=1, cutoff=0.75)), None)
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "yes/no"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a group of 'key: value' pairs"
-    return "text" if isinstance(value, str) else type(value).__name__
-
-
 def _shown(value: object) -> str:
     """A value quoted back to the editor, shortened: it may be a whole paragraph or a data: URL. A list or
     group is named by its kind, never printed: it may be nested thousands of values deep."""
     if isinstance(value, list | dict | set):
-        return _kind(value)
+        return kind_of(value)
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return text if len(text) <= 60 else text[:59] + "…"
 
