@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal, NoReturn, get_args
 
 import yaml
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, RootModel, ValidationError
 
 from steppewire.editor_yaml import YAML_HINT, EditorYamlLoader, Refused, kind_of
 from steppewire.newsroom import Lang
 from steppewire.search.analysis import terms
+from steppewire.search.synonym_store import NOT_MODIFIED, SYNONYMS_TTL_SECONDS, NotModified
 
 SYNONYMS_KEY = "config/synonyms.yaml"  # the editors' file in the articles bucket
 ANY_LANGUAGE: Final = "all"
@@ -36,6 +40,7 @@ MAX_ENTRY_CHARS = 100
 MAX_PHRASE_WORDS = 6
 FORMAT = 1  # of the compiled form; a stored table of another format is not read
 BUILT_IN = "built-in"
+_log = logging.getLogger(__name__)
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
 
 Phrase = tuple[str, ...]
@@ -116,7 +121,8 @@ class SynonymTable:
 
     def to_json(self) -> str:
         """The compact stored form: each phrase as its terms joined by spaces (terms never contain one)."""
-        document = {"format": FORMAT, "etag": self.etag, "source": self.source, "sections": _sections_json(self.sections)}
+        sections = _sections_json(self.sections)
+        document = {"format": FORMAT, "etag": self.etag, "source": self.source, "sections": sections}
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -125,7 +131,7 @@ class SynonymTable:
         stored = _StoredTable.model_validate_json(data)
         if stored.format != FORMAT:
             raise ValueError(f"synonym table format {stored.format}, not {FORMAT}")
-        sections = {
+        sections: dict[str, Section] = {
             name: Section(
                 tuple(tuple(_phrase(text) for text in group) for group in section.groups),
                 tuple((_phrase(left), _phrase(right)) for left, right in section.one_way),
@@ -333,3 +339,42 @@ def seed() -> SynonymTable:
     """The built-in synonyms, in force while no editor's file is (and after it is deleted)."""
     data = resources.files(__package__).joinpath("synonyms_seed.yaml").read_bytes()
     return parse_synonyms(data, source=BUILT_IN)
+
+
+# Reads the stored table: (its ETag, its bytes); NOT_MODIFIED if it still has the ETag given; None if none is stored.
+ReadStored = Callable[[str | None], tuple[str, bytes] | NotModified | None]
+
+
+class SynonymSource:
+    """The table in force, as a search container sees it: the stored one, re-read (conditionally) when it is
+    older than `ttl` seconds; the built-in seed while none is stored. A failed read keeps the table it had."""
+
+    def __init__(
+        self, read: ReadStored, *, ttl: float = SYNONYMS_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._read = read
+        self._ttl = ttl
+        self._clock = clock
+        self._table = seed()
+        self._etag: str | None = None
+        self._read_at: float | None = None
+
+    def current(self) -> SynonymTable:
+        now = self._clock()
+        if self._read_at is not None and now - self._read_at < self._ttl:
+            return self._table
+        self._read_at = now  # a failed read is retried after the same interval, not at every query
+        try:
+            stored = self._read(self._etag)
+            if stored == NOT_MODIFIED:
+                return self._table
+            if stored is None:
+                self._table, self._etag = seed(), None
+                return self._table
+            etag, data = stored
+            table = SynonymTable.from_json(data)
+        except (BotoCoreError, ClientError, ValueError):
+            _log.exception("could not read the stored synonyms; keeping those of %s", self._table.source)
+            return self._table
+        self._table, self._etag = (seed() if table.source == BUILT_IN else table), etag
+        return self._table
