@@ -22,7 +22,7 @@ from typing import Any, Final, Literal, NoReturn, get_args
 
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, RootModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from steppewire.editor_yaml import YAML_HINT, EditorYamlLoader, Refused, kind_of
 from steppewire.newsroom import Lang
@@ -181,10 +181,6 @@ class _FileSection(BaseModel):
     one_way: list[str] = []
 
 
-class _File(RootModel[dict[SectionName, _FileSection | None]]):
-    model_config = ConfigDict(strict=True)
-
-
 def parse_synonyms(data: bytes, *, source: str) -> SynonymTable:
     """The table of an editor's file; raises SynonymsRejected naming every problem."""
     if len(data) > MAX_FILE_BYTES:
@@ -193,8 +189,9 @@ def parse_synonyms(data: bytes, *, source: str) -> SynonymTable:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         _reject("file", f"the file is not UTF-8 text (byte {error.start:,} is not UTF-8): save it as UTF-8")
-    loader = EditorYamlLoader(text)
+    loader = None
     try:
+        loader = EditorYamlLoader(text)  # its reader already refuses some characters
         node = loader.get_single_node()
         lines: dict[tuple[str | int, ...], int] = {}
         if node is not None:
@@ -208,15 +205,19 @@ def parse_synonyms(data: bytes, *, source: str) -> SynonymTable:
     except yaml.YAMLError as error:  # e.g. a control character the reader refuses
         _reject("file", f"not valid YAML ({error})")
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if content is None:
         return SynonymTable({}, source=source, warnings=["the file is empty: no synonyms apply"])
-    return _compile(_validated(content, lines), lines, source)
+    problems: list[Problem] = []
+    return _compile(_validated(content, lines, problems), lines, source, problems)
 
 
-def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
+def _walk(
+    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], line: int | None = None
+) -> None:
     """Each value's line, by its path; refuses a key written twice (YAML would keep the last silently)."""
-    lines[path] = node.start_mark.line + 1
+    lines[path] = line or node.start_mark.line + 1  # a key's value is where its key is
     if isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines)
@@ -225,10 +226,10 @@ def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | 
         for key, value in node.value:
             name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
             if name in seen:
-                where = _where((*path, name), lines | {(*path, name): key.start_mark.line + 1})
+                where = _where((*path, name), {(*path, name): key.start_mark.line + 1})
                 _reject(where, f"'{name}' is written twice; merge the two into one")
             seen.add(name)
-            _walk(value, (*path, name), lines)
+            _walk(value, (*path, name), lines, key.start_mark.line + 1)
 
 
 def _where(path: Sequence[str | int], lines: Mapping[tuple[str | int, ...], int]) -> str:
@@ -239,32 +240,45 @@ def _where(path: Sequence[str | int], lines: Mapping[tuple[str | int, ...], int]
     return place
 
 
-def _validated(content: object, lines: Mapping[tuple[str | int, ...], int]) -> _File:
+def _validated(
+    content: object, lines: Mapping[tuple[str | int, ...], int], problems: list[Problem]
+) -> dict[str, _FileSection]:
+    """The sections whose shape is right; the problems of the others join `problems`."""
     if not isinstance(content, dict):
         _reject("file", f"the file must hold sections ({', '.join(SECTIONS)}) as 'name:' lines")
-    try:
-        return _File.model_validate(content)
-    except ValidationError as error:
-        problems = []
-        for detail in error.errors():
-            path = tuple(part for part in detail["loc"] if isinstance(part, str | int))
-            if "[key]" in path:
-                path = path[: path.index("[key]")]
-                message = f"unknown section '{path[0]}': the sections are {', '.join(SECTIONS)}"
-            elif detail["type"] == "extra_forbidden":
-                message = f"unknown key '{path[-1]}': a section holds groups and one_way"
-            elif detail["type"] == "string_type":
-                message = f"expected text, not {kind_of(detail['input'])}: put it in quotes"
-            else:
-                message = detail["msg"]
-            problems.append((_where(path, lines), message))
-        raise SynonymsRejected(problems) from None
+    sections = {}
+    for name, value in content.items():
+        if name not in SECTIONS:
+            problems.append(
+                (_where((str(name),), lines), f"unknown section '{name}': the sections are {', '.join(SECTIONS)}")
+            )
+            continue
+        if value is None:  # a section with nothing under it yet
+            continue
+        try:
+            sections[name] = _FileSection.model_validate(value)
+        except ValidationError as error:
+            for detail in error.errors():
+                path = (name, *(part for part in detail["loc"] if isinstance(part, str | int)))
+                if detail["type"] == "extra_forbidden":
+                    message = f"unknown key '{path[-1]}': a section holds groups and one_way"
+                elif detail["type"] == "string_type":
+                    message = f"expected text, not {kind_of(detail['input'])}: put it in quotes"
+                elif detail["type"] == "model_type":
+                    message = f"expected groups and one_way under it, not {kind_of(detail['input'])}"
+                else:
+                    message = detail["msg"]
+                problems.append((_where(path, lines), message))
+    return sections
 
 
-def _compile(file: _File, lines: Mapping[tuple[str | int, ...], int], source: str) -> SynonymTable:
-    problems: list[Problem] = []
+def _compile(
+    sections: Mapping[str, _FileSection],
+    lines: Mapping[tuple[str | int, ...], int],
+    source: str,
+    problems: list[Problem],
+) -> SynonymTable:
     warnings: list[str] = []
-    sections = {name: section for name, section in file.root.items() if section is not None}
     entries = sum(len(group) for s in sections.values() for group in s.groups) + sum(
         len(s.one_way) for s in sections.values()
     )
