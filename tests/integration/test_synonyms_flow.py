@@ -58,8 +58,10 @@ def test_an_upload_is_checked_reported_and_used_and_a_delete_brings_the_seed_bac
     assert accepted["status"] == "accepted"
     assert accepted["source"] == f"s3://{bucket(stack)}/{SYNONYMS_KEY}"
     assert accepted["synonyms"]["groups"] == 1 and accepted["synonyms"]["one_way"] == 1
-    table = in_force(stack)
+    source = SynonymSource(partial(S3SynonymStore(boto3.client("s3")).read, bucket(stack)), ttl=0)
+    table = source.current()
     assert table.etag == accepted["synonyms"]["version"]
+    assert source.current() is table  # re-read conditionally: S3 answered 304, nothing was parsed again
     assert [e.alternatives for e in table.expansions(["kazakhtelecom"], "en")] == [(("казахтелек",), ("kztk",))]
 
     rejected = upload(stack, VALID + b"  groups:\n    - [KEGOC]\n")  # under ru:, a group of one
