@@ -29,10 +29,9 @@ from steppewire.newsroom import Lang
 from steppewire.search.analysis import terms
 from steppewire.search.synonym_store import NOT_MODIFIED, SYNONYMS_TTL_SECONDS, NotModified
 
-SYNONYMS_KEY = "config/synonyms.yaml"  # the editors' file in the articles bucket
-ANY_LANGUAGE: Final = "all"
-SectionName = Literal["all", Lang]
+SectionName = Literal["all", Lang]  # "all": any language
 SECTIONS: tuple[str, ...] = get_args(SectionName)
+ANY_LANGUAGE: Final = SECTIONS[0]
 MAX_FILE_BYTES = 256 * 1024
 MAX_ENTRIES = 2_000  # every entry of every group and one-way rule: bounds the work of checking a file
 MAX_GROUP_ENTRIES = 20  # a group of n entries gives each entry n - 1 alternatives
