@@ -82,6 +82,7 @@ class ArticlesApiSettings:
 @dataclasses.dataclass(frozen=True)
 class SearchSettings:
     search_table_name: str
+    articles_bucket_name: str  # where the compiled synonyms are (search/synonyms.json)
 
 
 @dataclasses.dataclass(frozen=True)

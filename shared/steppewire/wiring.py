@@ -8,7 +8,7 @@ for the parts it uses. `forget_warm_state` is what a fresh container (or a test'
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from steppewire.aws import dynamodb_client, reset_clients, s3_client, sqs_client
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from steppewire.search.index_store import DynamoIndexTable
     from steppewire.search.indexer import Indexer
     from steppewire.search.schema import IndexPolicy
+    from steppewire.search.synonyms import SynonymSource
+    from steppewire.search.synonyms_publishing import SynonymsPublisher
 
 
 def utc_now() -> datetime:
@@ -64,6 +66,16 @@ def search_engine() -> SearchEngine:
     return SearchEngine(table, clock=utc_now, policy=index_policy())
 
 
+@cache
+def synonym_source() -> SynonymSource:
+    """The synonyms in force, as the search function reads them (re-read at most once a minute)."""
+    from steppewire.search.synonym_store import S3SynonymStore
+    from steppewire.search.synonyms import SynonymSource
+
+    store = S3SynonymStore(s3_client())
+    return SynonymSource(partial(store.read, load_settings(SearchSettings).articles_bucket_name))
+
+
 def index_policy() -> IndexPolicy:
     """The index's thresholds, one for the writer and the reader (tests give both tiny ones)."""
     from steppewire.search.schema import IndexPolicy
@@ -89,6 +101,16 @@ def _publisher_on(articles_table_name: str, index_queue_url: str) -> Publisher:
         index=SqsIndexFeed(sqs_client(), index_queue_url),
         clock=utc_now,
     )
+
+
+@cache
+def synonyms_publisher() -> SynonymsPublisher:
+    """Applies editors' config/ files; its bucket is the event's (the publish function's only bucket)."""
+    from steppewire.articles.aws_adapters import S3ObjectStorage
+    from steppewire.search.synonym_store import S3SynonymStore
+    from steppewire.search.synonyms_publishing import SynonymsPublisher
+
+    return SynonymsPublisher(S3ObjectStorage(s3_client()), S3SynonymStore(s3_client()))
 
 
 @cache
@@ -158,7 +180,9 @@ def forget_warm_state() -> None:
         rates_repository,
         article_reader,
         search_engine,
+        synonym_source,
         publisher,
+        synonyms_publisher,
         import_coordinator,
         item_importer,
         idempotency_store,

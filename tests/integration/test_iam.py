@@ -66,6 +66,13 @@ def test_each_function_is_granted_exactly_what_it_calls(
         assert stack.api_request("GET", "/articles/versioned").json()["title"] == "Versioned"
         assert "<title>Versioned</title>" in stack.api_request("GET", "/feeds/en.rss").body_text  # BatchGetItem
         assert stack.api_request("GET", "/search?q=versioned").json()["total"] == 1
+        # The synonyms: the search function found none stored yet (above); an upload is compiled, a delete
+        # finds the file gone and brings back the seed.
+        upload(stack, "config/synonyms.yaml", b"en:\n  groups: [[IMF, International Monetary Fund]]\n")
+        assert report(stack, "config/synonyms.yaml")["status"] == "accepted"
+        s3.delete_object(Bucket=bucket(stack), Key="config/synonyms.yaml")
+        stack.drain()
+        assert report(stack, "config/synonyms.yaml")["status"] == "removed"
         assert stack.invoke("SearchIndexFunction", {"reindex": True})["indexed"] == 1
 
         # Imports: one carried on from its checkpoints (a short time budget), read by version; a later

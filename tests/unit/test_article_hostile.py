@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from steppewire.articles.document import (
     MAX_FRONT_MATTER_CHARS,
-    MAX_FRONT_MATTER_DEPTH,
     ArticleRejected,
     Problem,
     parse_article,
 )
+from steppewire.editor_yaml import MAX_DEPTH as MAX_FRONT_MATTER_DEPTH
 from tests.unit.test_article_rejections import only
 
 FIELDS = ("title", "date", "slug", "lang", "author", "category", "tags", "country", "summary", "image")

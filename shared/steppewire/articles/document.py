@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -28,7 +28,8 @@ from slugify import slugify
 from steppewire.articles.sanitize import TextBlock, plain_text, sanitize_html, shorten, text_blocks
 from steppewire.articles.shortcodes import expand_shortcodes
 from steppewire.articles.wordpress import wordpress_html
-from steppewire.newsroom import NEWSROOM_TIMEZONE
+from steppewire.editor_yaml import YAML_HINT, EditorYamlLoader, kind_of
+from steppewire.newsroom import NEWSROOM_TIMEZONE, Lang
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_TITLE_CHARS",
     "MAX_TRANSLATION_GROUP_CHARS",
     "NEWSROOM_TIMEZONE",
+    "Lang",
     "Article",
     "ArticleRejected",
     "Problem",
@@ -48,7 +50,6 @@ __all__ = [
 MAX_ARTICLE_BYTES = 1_048_576
 # Fields are short; the cap keeps YAML parsing (pure Python) to a fraction of a second whatever the file.
 MAX_FRONT_MATTER_CHARS = 65_536
-MAX_FRONT_MATTER_DEPTH = 16
 # The search index counts minutes since 1970 in 32 bits; listings sort on 4-digit years.
 EARLIEST_PUBLICATION = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_PUBLICATION = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -58,7 +59,6 @@ MAX_SLUG_CHARS = 80
 MAX_TRANSLATION_GROUP_CHARS = 200
 EXCERPT_CHARS = 280
 
-Lang = Literal["en", "ru"]
 T = TypeVar("T")
 
 _LANGUAGES: dict[str, Lang] = {"en": "en", "ru": "ru"}
@@ -81,7 +81,6 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_EXAMPLE = "2025-03-07 or 2025-03-07T14:30:00+05:00"
 # Applied before transliteration: "Tokayev's" -> "tokayevs", not "tokayev-s"; text-unidecode drops Kazakh ә.
 _SLUG_REPLACEMENTS = (("'", ""), ("\u2019", ""), ("ә", "a"), ("Ә", "A"))
-_YAML_HINT = "if a value contains ': ' or ' #', or starts with a quote, [, {, &, *, !, | or >, put it all in quotes"
 _UPLOAD_HINT = "upload the article as a Markdown (.md) or JSON text file saved as UTF-8"
 # The encodings an editor's files are likely to be in (charset-normalizer's codec names), as text editors
 # call them. Any other guess is not trusted enough to be named.
@@ -241,53 +240,6 @@ def _known_encoding(data: bytes) -> str | None:
 # --- fields and body ---------------------------------------------------------------------------------
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader for editors' fields, bounded whatever the file.
-
-    - Dates stay text: YAML would crash on 2025-02-30 and has no date-time rules of ours, so the date
-      check and its messages happen in `_published_at`.
-    - No aliases: a 600-byte file of nested `*a` references expands to gigabytes (a "billion laughs").
-    - No explicit tags (`!!int abc`, `!!timestamp 2025-02-30` crash their constructors), and at most
-      MAX_FRONT_MATTER_DEPTH levels of nesting (a deep `[[[[` would exhaust the stack).
-    """
-
-    _depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent):
-            raise _FrontMatterRefused(f"aliases (*{event.anchor}) are not allowed", event.start_mark)
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!"):
-            raise _FrontMatterRefused(f"YAML tags ({tag}) are not allowed", event.start_mark)
-        if self._depth >= MAX_FRONT_MATTER_DEPTH:
-            raise _FrontMatterRefused(f"values nest more than {MAX_FRONT_MATTER_DEPTH} levels deep", event.start_mark)
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-class _FrontMatterRefused(yaml.MarkedYAMLError):
-    def __init__(self, problem: str, mark: Any) -> None:  # a pure-Python or libyaml mark
-        super().__init__(problem=problem, problem_mark=mark)
-
-
-def _bounded_int(loader: _FrontMatterLoader, node: yaml.ScalarNode) -> int:
-    try:
-        return loader.construct_yaml_int(node)
-    except ValueError:  # more digits than Python converts (4,300)
-        raise _FrontMatterRefused(f"a number of {len(node.value):,} digits cannot be read", node.start_mark) from None
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _read_front_matter(text: str) -> tuple[Mapping[Any, object], object]:
     lines = text.split("\n")
     start = next(number for number, line in enumerate(lines) if line.strip())
@@ -308,16 +260,16 @@ def _read_front_matter(text: str) -> tuple[Mapping[Any, object], object]:
             f"the limit is {MAX_FRONT_MATTER_CHARS:,}. Long text belongs in the article below it.",
         )
     try:
-        fields = yaml.load(front_matter, Loader=_FrontMatterLoader)
+        fields = yaml.load(front_matter, Loader=EditorYamlLoader)
     except yaml.YAMLError as error:
         mark, problem = (error.problem_mark, error.problem) if isinstance(error, yaml.MarkedYAMLError) else (None, None)
         # The mark counts from 0 within the front matter; editors count from 1 in the whole file.
         where = f"line {start + 2 + mark.line}" if mark else "front matter"
-        _reject(where, f"The front matter is not valid YAML ({problem or error}); {_YAML_HINT}.")
+        _reject(where, f"The front matter is not valid YAML ({problem or error}); {YAML_HINT}.")
     if fields is None:  # nothing between the fences: every required field will be reported missing
         fields = {}
     if not isinstance(fields, dict):
-        _reject("front matter", f"The front matter must be 'key: value' lines, not {_kind(fields)}.")
+        _reject("front matter", f"The front matter must be 'key: value' lines, not {kind_of(fields)}.")
     return fields, "\n".join(lines[end + 1 :])
 
 
@@ -331,7 +283,7 @@ def _read_json(text: str) -> tuple[Mapping[Any, object], object]:
     except ValueError as error:  # e.g. an integer of 5,000 digits
         _reject("file", f"The JSON has a value that cannot be read ({_shown(error)}).")
     if not isinstance(fields, dict):
-        _reject("file", f"The JSON must be one object {{...}} holding the article fields, not {_kind(fields)}.")
+        _reject("file", f"The JSON must be one object {{...}} holding the article fields, not {kind_of(fields)}.")
     body = fields.pop("body", None)
     return fields, body
 
@@ -424,7 +376,7 @@ def _title(value: object, field: str) -> str:
 
 def _published_at(value: object, field: str) -> datetime:
     if isinstance(value, list | dict | set):  # checked first: str() of a nested value can be huge
-        raise _Invalid(f"{field} must be one date like {_DATE_EXAMPLE}, not {_kind(value)}")
+        raise _Invalid(f"{field} must be one date like {_DATE_EXAMPLE}, not {kind_of(value)}")
     text = str(value).strip()
     day = _ISO_DATE.match(text) if isinstance(value, str) else None
     if day is None:
@@ -473,7 +425,7 @@ def _slug(value: object, field: str) -> str:
 
 def _lang(value: object, field: str) -> Lang:
     if isinstance(value, list | dict | set):
-        raise _Invalid(f"{field} must be one language, en (English) or ru (Russian), not {_kind(value)}")
+        raise _Invalid(f"{field} must be one language, en (English) or ru (Russian), not {kind_of(value)}")
     lang = _LANGUAGES.get(value.strip().lower()) if isinstance(value, str) else None
     if lang is None:
         raise _Invalid(f"language '{_shown(value)}' is not supported; use en (English) or ru (Russian)")
@@ -483,9 +435,9 @@ def _lang(value: object, field: str) -> Lang:
 def _tags(value: object, field: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise _Invalid(f"{field} must be a list, or words separated by commas, not {_kind(value)}")
+        raise _Invalid(f"{field} must be a list, or words separated by commas, not {kind_of(value)}")
     wrong = [
-        f"tag {number} ({_shown(item)}) is {_kind(item)}"
+        f"tag {number} ({_shown(item)}) is {kind_of(item)}"
         for number, item in enumerate(items, 1)
         if not isinstance(item, str)
     ]
@@ -556,7 +508,7 @@ _MARKDOWN = _Markdown("commonmark", {"html": True}).enable(["table", "strikethro
 def _text(value: object, field: str) -> str:
     if not isinstance(value, str):
         quote = "; put it in quotes" if isinstance(value, int | float) else ""  # bool is an int too
-        raise _Invalid(f"{field} must be text, not {_kind(value)}{quote}")
+        raise _Invalid(f"{field} must be text, not {kind_of(value)}{quote}")
     return value
 
 
@@ -586,25 +538,11 @@ def _meant(key: object, fields: Mapping[Any, object]) -> str | None:
     return next(iter(difflib.get_close_matches(str(key).lower(), candidates, n=1, cutoff=0.75)), None)
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "yes/no"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a group of 'key: value' pairs"
-    return "text" if isinstance(value, str) else type(value).__name__
-
-
 def _shown(value: object) -> str:
     """A value quoted back to the editor, shortened: it may be a whole paragraph or a data: URL. A list or
     group is named by its kind, never printed: it may be nested thousands of values deep."""
     if isinstance(value, list | dict | set):
-        return _kind(value)
+        return kind_of(value)
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return text if len(text) <= 60 else text[:59] + "…"
 

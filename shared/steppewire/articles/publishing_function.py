@@ -1,6 +1,6 @@
-"""What the publish function does with one SQS record: each S3 event in it applied once, its outcome
-logged and counted. The idempotency layer is built at the first record, from the shared client (not
-at import, when Powertools would make a boto3 client of its own)."""
+"""What the publish function does with one SQS record: each S3 event in it (an article under incoming/, the
+synonyms under config/) applied once, its outcome logged and counted. The idempotency layer is built at the
+first record, from the shared client (not at import, when Powertools would make a boto3 client of its own)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 
 from steppewire.articles.publishing import object_events
 from steppewire.observability import logger, metrics
-from steppewire.wiring import idempotency_store, publisher
+from steppewire.search.synonym_store import CONFIG_PREFIX
+from steppewire.wiring import idempotency_store, publisher, synonyms_publisher
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,6 +32,13 @@ IDEMPOTENCY = IdempotencyConfig(
 def handle_message(message: dict[str, Any]) -> list[dict[str, Any]]:
     reports = []
     for event in object_events(message["body"]):
+        if event.key.startswith(CONFIG_PREFIX):
+            synonyms = synonyms_publisher().handle(event)
+            if synonyms is not None:
+                metrics.add_metric(name=f"Synonyms{synonyms.status.value.title()}", unit=MetricUnit.Count, value=1)
+                logger.info("synonyms outcome", extra={"key": event.key, **synonyms.as_dict()})
+                reports.append(synonyms.as_dict())
+            continue
         report = publisher().handle(event)
         if report is not None:
             metrics.add_metric(name=f"Article{report.status.value.title()}", unit=MetricUnit.Count, value=1)
