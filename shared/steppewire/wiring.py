@@ -63,7 +63,7 @@ def search_engine() -> SearchEngine:
     from steppewire.search.index_store import DynamoIndexTable
 
     table = DynamoIndexTable(dynamodb_client(), load_settings(SearchSettings).search_table_name)
-    return SearchEngine(table, clock=utc_now, policy=index_policy())
+    return SearchEngine(table, clock=utc_now, policy=index_policy(), synonyms=synonym_source().current)
 
 
 @cache

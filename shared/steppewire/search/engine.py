@@ -72,6 +72,7 @@ from steppewire.search.schema import (
     with_changes,
 )
 from steppewire.search.snippets import best_snippet, highlight
+from steppewire.search.synonyms import SynonymTable
 from steppewire.search.typos import allowed_edits, query_typo_keys
 from steppewire.search.typos import corrections as typo_corrections
 
@@ -89,6 +90,7 @@ FILL_READ_UNITS = 8.0
 # A word in at most this many articles is also matched by its corrections (a rare word may be a typo too).
 TYPO_AT_MOST_DOCUMENTS = 2
 MAX_CORRECTIONS = 3  # terms per corrected word: each is one more list to read
+PHRASE_MARK = "&"  # a synonym's phrase is scored under "&" + its terms: no term has a space
 _QUOTES = re.compile(r"[\"«»“”„]")
 _RAW_WORD = re.compile(r"\S+")
 _WORD_CORE = re.compile(r"(\W*)(.*?)(\W*)")  # a word as typed: punctuation before, the word, punctuation after
@@ -243,6 +245,40 @@ def _posting_lists(
     return PostingLists(postings, documents, field_dfs)
 
 
+def _phrase_words(phrases: Mapping[str, list[str]]) -> set[str]:
+    """The terms of the synonyms' phrases, to highlight (each pair is two terms and a space)."""
+    return {term for pairs in phrases.values() for pair in pairs for term in pair.split(" ")}
+
+
+def _with_phrases(
+    groups: Sequence[Sequence[str]], lists: PostingLists, phrases: Mapping[str, list[str]]
+) -> list[list[str]]:
+    """The groups to score: a synonym's phrase read as its word pairs scores as one list, the documents that
+    have every pair (its term frequency per field the least of its pairs'), added to `lists` under its name."""
+    if not phrases:
+        return [list(group) for group in groups]
+    for name, pairs in phrases.items():
+        by_pair = [{p.doc: p for p in lists.postings.get(pair, [])} for pair in pairs]
+        common = set(by_pair[0]).intersection(*by_pair[1:])
+        lists.postings[name] = [
+            _with_tf(
+                lists.documents.get(doc, by_pair[0][doc]),
+                doc,
+                (
+                    min(found[doc].tf[0] for found in by_pair),
+                    min(found[doc].tf[1] for found in by_pair),
+                    min(found[doc].tf[2] for found in by_pair),
+                ),
+            )
+            for doc in sorted(common)
+        ]
+    paired = {pair for pairs in phrases.values() for pair in pairs}
+    return [
+        [term for term in group if term not in paired] + [name for name, pairs in phrases.items() if pairs[0] in group]
+        for group in groups
+    ]
+
+
 @dataclass(frozen=True)
 class Reading:
     """What a bounded read fetches of each term (`SearchEngine._reading`)."""
@@ -309,8 +345,10 @@ class SearchEngine:
         clock: Callable[[], datetime],
         weights: FieldWeights | None = None,
         policy: IndexPolicy | None = None,
+        synonyms: Callable[[], SynonymTable] | None = None,
     ) -> None:
         self._table = table
+        self._synonyms = synonyms
         self._clock = clock
         self._weights = weights or FieldWeights()
         self._policy = policy or IndexPolicy()
@@ -370,13 +408,14 @@ class SearchEngine:
         if not query.words:  # only stop words: nothing to match
             return SearchResult(0, request.page, request.per_page, [], {facet: {} for facet in FACETS})
         groups = [list(dict.fromkeys(word)) for word in query.words]
+        phrases = self._with_synonyms(groups, request.lang)
         if len(groups) > LONG_QUERY_WORDS:
-            return self._long_search(request, query, groups)
+            return self._long_search(request, query, groups, phrases)
         vocabulary_key = prefix_item_key(query.prefix) if query.prefix else None
         vocabulary = self._cached(vocabulary_key) if vocabulary_key else None
         if query.prefix and vocabulary is not None:
             groups[-1] += [t for t in _completions(vocabulary, query.prefix) if t not in groups[-1]]
-        word_terms = {term for group in groups for term in group}
+        word_terms = {term for group in groups for term in group} | _phrase_words(phrases)
         groups += self._filters(request, query)
         directory = self.directory  # an older one still plans well while read 1 fetches its successor
         refresh = self._stale_shards({term for group in groups for term in group})
@@ -386,8 +425,10 @@ class SearchEngine:
             groups,
             directory,
             # not with a date range (the head has no dates but the newest), nor before the completions are known
+            # nor for a synonym's phrase (its pairs are AND-ed, the head's word OR-ed)
             head_allowed=not (request.date_from or request.date_to or (query.prefix and vocabulary is None))
-            and stop <= self._policy.head_postings,
+            and stop <= self._policy.head_postings
+            and not phrases,
             policy=self._policy,
         )
         head_term = plan.head_term
@@ -455,7 +496,8 @@ class SearchEngine:
             whole.add(head_term)
         self._read_missing(found, tails, whole, lean)
         lists = _posting_lists(found, tails, whole, lean)
-        total, ordered, scores, counts = self._from_lists(request, groups, lists, corpus, wanted, now)
+        scored = _with_phrases(groups, lists, phrases)
+        total, ordered, scores, counts = self._from_lists(request, scored, lists, corpus, wanted, now)
         if total >= request.per_page or not fillable:
             return self._result(request, total, ordered[start:stop], scores, counts, word_terms, stats)
         # Fewer than a page match every word: one more read for the words' whole lists (and, when a word matches
@@ -477,9 +519,11 @@ class SearchEngine:
             found |= self._table.get_many([term_key(term) for term in fresh] + self._keys(of_corrections))
         tails |= {term: Tail.from_item(found.get(term_key(term))) for term in fresh}
         reading = Reading(whole | of_corrections.whole, lean | of_corrections.lean, of_corrections.head_only)
-        return self._filled(request, query, groups, corrected, found, tails, reading, stats, now, wanted)
+        return self._filled(request, query, groups, phrases, corrected, found, tails, reading, stats, now, wanted)
 
-    def _long_search(self, request: SearchRequest, query: ParsedQuery, groups: list[list[str]]) -> SearchResult:
+    def _long_search(
+        self, request: SearchRequest, query: ParsedQuery, groups: list[list[str]], phrases: Mapping[str, list[str]]
+    ) -> SearchResult:
         """A query of many words (a question): its terms are read the most selective first, within a bound;
         the commonest large ones beyond it only lean (doc ids and term frequencies) and their heads' best
         postings. Matched at once as in `matching.fill`: rarely does an article have every word."""
@@ -494,7 +538,7 @@ class SearchEngine:
         stats = Stats.from_item(found.get(STATS_KEY))
         now = int(self._clock().timestamp() // 60)
         wanted = self._wanted(request, stats)
-        return self._filled(request, query, groups, {}, found, tails, reading, stats, now, wanted)
+        return self._filled(request, query, groups, phrases, {}, found, tails, reading, stats, now, wanted)
 
     def _keys(self, reading: Reading) -> list[Key]:
         """The chunk and head keys of a bounded read (the terms' `P` items apart)."""
@@ -506,6 +550,24 @@ class SearchEngine:
     def _has_head(self, term: str) -> bool:
         entry = (self.directory or {}).get(term)
         return entry is not None and self._policy.has_head(entry.documents)
+
+    def _with_synonyms(self, groups: list[list[str]], lang: str | None) -> dict[str, list[str]]:
+        """Add the editors' synonyms to the words they stand for (each word of a span gets every alternative,
+        so an article with the alternative matches all the span's words). A one-word alternative is its term;
+        a longer one a phrase, read as its word pairs: returned by the name it is scored under."""
+        if self._synonyms is None:
+            return {}
+        phrases: dict[str, list[str]] = {}
+        for expansion in self._synonyms().expansions([group[0] for group in groups], lang):
+            for alternative in expansion.alternatives:
+                pairs = word_pairs(list(alternative))
+                name = alternative[0] if len(alternative) == 1 else f"{PHRASE_MARK}{' '.join(alternative)}"
+                if len(pairs) > 1:
+                    phrases[name] = pairs
+                for group in groups[expansion.start : expansion.stop]:
+                    members = pairs if len(pairs) > 1 else [pairs[0] if pairs else name]
+                    group += [term for term in members if term not in group]
+        return phrases
 
     def _filters(self, request: SearchRequest, query: ParsedQuery) -> list[list[str]]:
         """Groups every article shown must match, however many words it lacks: a tag (its postings have tf 0)
@@ -586,6 +648,7 @@ class SearchEngine:
         request: SearchRequest,
         query: ParsedQuery,
         groups: Sequence[Sequence[str]],
+        phrases: Mapping[str, list[str]],
         corrected: Mapping[int, Sequence[tuple[str, str]]],
         found: dict[Key, dict[str, Any]],
         tails: Mapping[str, Tail],
@@ -610,6 +673,7 @@ class SearchEngine:
         for term in head_only:  # its best postings stand for its list; its document frequencies are the head's
             lists.postings[term] = best[term]
             lists.field_dfs[id(best[term])] = current_field_dfs(heads[term], tails[term])
+        groups = _with_phrases(groups, lists, phrases)
 
         def posting_lists(terms_: Iterable[str]) -> list[list[Posting]]:
             return [lists.postings[term] for term in terms_ if lists.postings.get(term)]
@@ -632,7 +696,7 @@ class SearchEngine:
         counts = {facet: Counter(getattr(lists.documents[doc], facet) for doc in filled.ordered) for facet in FACETS}
         start = (request.page - 1) * request.per_page
         used = {i: max(options, key=lambda option: tails[option[0]].documents) for i, options in corrected.items()}
-        matched_terms = {term for group in groups[:words] for term in group}
+        matched_terms = {term for group in groups[:words] for term in group} | _phrase_words(phrases)
         matched_terms |= {term for options in corrected.values() for term, _ in options}
         result = self._result(
             request,
