@@ -18,6 +18,7 @@ from steppewire.search.indexer import Indexer
 from steppewire.search.matching import TYPO_WEIGHT, WordLists, fill
 from steppewire.search.postings import Posting
 from steppewire.search.ranking import CorpusStats, FieldWeights
+from steppewire.search.synonyms import parse_synonyms
 from tests.fakes import stored_article
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -132,3 +133,68 @@ def test_a_question_ranks_as_bm25_with_or_semantics(
         for (_, mine), (_, theirs) in zip(ours, reference, strict=True):
             assert mine == pytest.approx(theirs, abs=1e-5)
     assert same >= len(queries) - 2  # ties at equal scores may order differently
+
+
+# Synonyms at query time
+
+
+SYNONYMS = b"""
+all:
+  groups:
+    - [NBK, National Bank of Kazakhstan]
+  one_way:
+    - "CA -> Central Asia"
+"""
+NEWS = {
+    a.slug: a
+    for a in [
+        stored_article(
+            slug="nbk", title="NBK holds the rate", text="The NBK kept it.", published_at="2026-11-20T10:00:00Z"
+        ),
+        stored_article(
+            slug="bank",
+            title="National Bank of Kazakhstan holds the rate",
+            text="The regulator kept it.",
+            published_at="2026-11-21T10:00:00Z",
+        ),
+        stored_article(
+            slug="kyrgyz",
+            title="National Bank of Kyrgyzstan cuts",
+            text="Its neighbour Kazakhstan held.",
+            published_at="2026-11-22T10:00:00Z",
+        ),
+        stored_article(
+            slug="asia", title="Central Asia trade", text="Trade grows.", published_at="2026-11-23T10:00:00Z"
+        ),
+        stored_article(slug="ca", title="CA roundup", text="A CA roundup.", published_at="2026-11-24T10:00:00Z"),
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def news() -> SearchEngine:
+    table = InMemoryIndexTable()
+    Indexer(table, NEWS.get).apply(list(NEWS))
+    synonyms = parse_synonyms(SYNONYMS, source="test")
+    return SearchEngine(table, clock=lambda: NOW, synonyms=lambda: synonyms)
+
+
+def test_a_synonym_finds_the_phrase_and_the_phrase_the_abbreviation(news: SearchEngine) -> None:
+    short = news.search(SearchRequest("NBK ", per_page=2))
+    assert {hit.slug for hit in short.hits} == {"nbk", "bank"} and short.matched == "all"
+    assert (
+        "<mark>National</mark> <mark>Bank</mark>" in next(h for h in short.hits if h.slug == "bank").title_highlighted
+    )
+    long = news.search(SearchRequest("National Bank of Kazakhstan ", per_page=2))
+    assert {hit.slug for hit in long.hits} == {"nbk", "bank"}
+
+
+def test_a_phrase_alternative_needs_its_words_together(news: SearchEngine) -> None:
+    # "kyrgyz" has "national bank" and Kazakhstan, but not the phrase (matched as its word pairs)
+    assert "kyrgyz" not in {hit.slug for hit in news.search(SearchRequest("NBK ", per_page=1)).hits}
+    assert news.search(SearchRequest("NBK ", per_page=1)).total == 2
+
+
+def test_a_one_way_synonym_is_not_reversed(news: SearchEngine) -> None:
+    assert {hit.slug for hit in news.search(SearchRequest("CA ", per_page=2)).hits} == {"ca", "asia"}
+    assert {hit.slug for hit in news.search(SearchRequest("Central Asia ", per_page=1)).hits} == {"asia"}
