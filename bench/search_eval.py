@@ -195,7 +195,9 @@ def product_figures(queries: Sequence[Judged], answers: Sequence[Answer]) -> dic
     return figures
 
 
-def evaluate(name: str, table: InMemoryIndexTable, documents: Sequence[tuple[str, str]], queries: Sequence[Judged]):
+def evaluate(
+    name: str, table: InMemoryIndexTable, documents: Sequence[tuple[str, str]], queries: Sequence[Judged]
+) -> dict[str, Any]:
     """Per kind of query: both systems' quality, and the product's costs per query (for the classes)."""
     started = time.perf_counter()
     product = ours(table, queries)
@@ -266,7 +268,7 @@ def _date(n: int) -> str:
 
 
 def news_articles(directory: Path = NEWS_DIR) -> list[dict[str, Any]]:
-    articles = []
+    articles: list[dict[str, Any]] = []
     for lang in ("en", "ru"):
         for line in (directory / f"wikinews_{lang}.jsonl").read_text(encoding="utf-8").splitlines():
             if not line.strip():
@@ -396,7 +398,9 @@ def report(figures: Mapping[str, Any]) -> None:
                     extra = f"   {counts:<26} {suggested}"
                     if "alone" in row:
                         alone = row["alone"]
-                        extra += f"; the misspelled word alone: {alone['queries']}, {alone['target_in_top10']:.1%} in top 10"
+                        extra += (
+                            f"; the misspelled word alone: {alone['queries']}, {alone['target_in_top10']:.1%} in top 10"
+                        )
                 print(
                     f"{KIND_NAMES[kind]:<14}{system:<7}{row['queries']:>8}{row['map']:>9.4f}{row['ndcg10']:>9.4f}"
                     f"{row['zero_results']:>6}{top:>8}{extra}"

@@ -1,4 +1,4 @@
-"""Labelled queries generated from news articles, for `bench/search_eval.py`: each names the article it is meant to find.
+"""Labelled queries generated from news articles for `bench/search_eval.py`, each naming its intended article.
 
 Kinds (every query ends with a space: its words are complete, none is expanded as a prefix):
 - ``typo``: one distinctive title word of the article (5+ letters, a single term that is no name and no number,
@@ -126,11 +126,7 @@ def words_in(text: str, lang: str) -> list[str]:
     """The tokens of `text` (as the analyzer splits it, as written) whose normalized form is wholly letters of
     `lang`'s alphabet: no numbers, no hyphenated or apostrophized compounds."""
     letters = re.compile(f"[{ALPHABETS[lang]}]+")
-    return [
-        word
-        for _, start, end in token_spans(text)
-        if letters.fullmatch(normalize(word := text[start:end]))
-    ]
+    return [word for _, start, end in token_spans(text) if letters.fullmatch(normalize(word := text[start:end]))]
 
 
 class CollectionTerms:
