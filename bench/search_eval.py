@@ -32,6 +32,7 @@ the top 10. The two collections are built and run in two worker processes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sys
@@ -127,11 +128,12 @@ def ours(table: InMemoryIndexTable, queries: Sequence[Judged]) -> list[Answer]:
     for request in requests:
         result, trips, units = _measured(table, partial(engine.search, request))
         suggestion = getattr(result, "did_you_mean", None)
+        matched = getattr(result, "matched", None)
         answers.append(
             Answer(
                 [hit.slug for hit in result.hits],
                 result.total,
-                getattr(result, "matched", None),
+                None if matched is None else str(getattr(matched, "value", matched)),  # a str or an Enum of them
                 None if suggestion is None else str(suggestion),
                 trips,
                 units,
@@ -171,8 +173,16 @@ def quality(queries: Sequence[Judged], answers: Sequence[Answer]) -> dict[str, A
         "zero_results": sum(1 for _, a in pairs if not a.ranked),
     }
     if all(q.labeled for q, _ in pairs):
-        figures["target_in_top10"] = round(sum(1 for q, a in pairs if set(a.ranked[:10]) & set(q.gains)) / n, 4)
+        figures["target_in_top10"] = _in_top10(pairs)
+        languages = sorted({q.labeled.lang for q, _ in pairs if q.labeled})
+        figures["target_in_top10_by_lang"] = {
+            lang: _in_top10([(q, a) for q, a in pairs if q.labeled and q.labeled.lang == lang]) for lang in languages
+        }
     return figures
+
+
+def _in_top10(pairs: Sequence[tuple[Judged, Answer]]) -> float:
+    return round(sum(1 for q, a in pairs if set(a.ranked[:10]) & set(q.gains)) / (len(pairs) or 1), 4)
 
 
 def product_figures(queries: Sequence[Judged], answers: Sequence[Answer]) -> dict[str, Any]:
@@ -296,7 +306,15 @@ def news_task(directory: Path = NEWS_DIR) -> dict[str, Any]:
     documents = [(a["slug"], f"{a['title']} {a['text']}") for a in articles]
     figures = evaluate("news", table, documents, queries)
     examples = {kind: [q.q.strip() for q in labeled if q.kind == kind][:3] for kind in figures}
-    return {"documents": len(articles), "index_s": round(indexed, 1), "kinds": figures, "examples": examples}
+    # Runs on other engines compare only on the same queries: a change of the data or the generator shows here.
+    digest = hashlib.sha256("\n".join(f"{q.kind}\t{q.target}\t{q.q}" for q in labeled).encode()).hexdigest()[:16]
+    return {
+        "documents": len(articles),
+        "index_s": round(indexed, 1),
+        "kinds": figures,
+        "examples": examples,
+        "queries_sha256": digest,
+    }
 
 
 # --- all -------------------------------------------------------------------------------------------------------
@@ -405,6 +423,12 @@ def report(figures: Mapping[str, Any]) -> None:
                     f"{KIND_NAMES[kind]:<14}{system:<7}{row['queries']:>8}{row['map']:>9.4f}{row['ndcg10']:>9.4f}"
                     f"{row['zero_results']:>6}{top:>8}{extra}"
                 )
+    for kind, kind_figures in news["kinds"].items():
+        shares = [
+            f"{system} " + ", ".join(f"{lang} {share:.1%}" for lang, share in row["target_in_top10_by_lang"].items())
+            for system, row in ((system, kind_figures[system]) for system in ("ours", "bm25s"))
+        ]
+        print(f"  {KIND_NAMES[kind]}, article in the top 10 by language: " + "; ".join(shares))
     print(
         f"Cranfield gains by grade {CRANFIELD_GAIN} (-1 lines dropped), MAP with every judged document relevant;"
         " news queries: the source article is the one relevant document (MAP = mean reciprocal rank within 100)"
@@ -425,7 +449,7 @@ def report(figures: Mapping[str, Any]) -> None:
         )
     for kind, examples in news["examples"].items():
         print(f"  e.g. {kind}: " + " | ".join(examples))
-    print(f"search eval: {figures['seconds']:.0f} s")
+    print(f"generated news queries: sha256 {news['queries_sha256']}; search eval: {figures['seconds']:.0f} s")
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ Kinds (every query ends with a space: its words are complete, none is expanded a
 - ``typo``: one distinctive title word of the article (5+ letters, a single term that is no name and no number,
   the rarest in the collection first) misspelled by a seeded random edit in its own script (insert, delete,
   substitute, adjacent transposition; a word of 9+ letters gets two edits in `TWO_EDIT_SHARE` of the cases),
-  kept only when the misspelling's term is no indexed term (so it cannot match as typed), with 0-2 other
+  kept only when the misspelling's term is no indexed term (so it cannot match as typed) and it is still long
+  enough for its distance (5+ letters for one edit, 9+ for two: the issue's rule), with 0-2 other
   title words spelled correctly;
 - ``short``: the same words correctly spelled (the control: what the typo costs);
 - ``lacking``: 1-2 title words and one real word of the collection that the article does not contain;
@@ -92,6 +93,16 @@ def edit_once(word: str, alphabet: str, rng: random.Random) -> str:
             continue
         if out != word:
             return out
+
+
+def edit_budget(word: str) -> int:
+    """The edits the issue corrects in a word of this length: 1 from 5 letters, 2 from 9."""
+    return 2 if len(word) >= TWO_EDITS_FROM else 1 if len(word) >= MIN_LETTERS else 0
+
+
+def correctable(meant: str, typed: str) -> bool:
+    """Within both words' budgets: a misspelling shorter than the word may fall under a smaller one."""
+    return 1 <= edit_distance(meant, typed) <= min(edit_budget(meant), edit_budget(typed))
 
 
 def misspell(word: str, alphabet: str, rng: random.Random) -> str:
@@ -191,7 +202,9 @@ def typo_queries(collection: CollectionTerms, sample: int, seed: int) -> list[La
                 (
                     candidate
                     for candidate in (as_cased(word, misspell(normalize(word), alphabet, rng)) for _ in range(ATTEMPTS))
-                    if plain(term_of(candidate)) and not collection.indexed(candidate)
+                    if correctable(normalize(word), normalize(candidate))
+                    and plain(term_of(candidate))
+                    and not collection.indexed(candidate)
                 ),
                 None,
             )
