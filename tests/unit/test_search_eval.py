@@ -17,6 +17,7 @@ from bench.typo_set import (
     LATIN,
     TWO_EDITS_FROM,
     CollectionTerms,
+    LabeledQuery,
     SourceArticle,
     edit_distance,
     lacking_queries,
@@ -100,6 +101,21 @@ def test_product_figures_count_what_the_engine_said() -> None:
     assert figures["zero_results"] == 1
     assert figures["map"] == pytest.approx(0.5)
     assert figures["did_you_mean"] == 0
+
+
+def test_product_figures_check_suggestions_against_the_meant_word() -> None:
+    typo = LabeledQuery("typo", "glaicer ", "en", "glacier-melt", word="glacier", edited="glaicer")
+    other = LabeledQuery("typo", "Tien cottn ", "en", "cotton-harvest", word="cotton", edited="cottn")
+    queries = [Judged(q.q, {q.target: 1.0}, "typo", q) for q in (typo, other)]
+    answers = [
+        Answer(["glacier-melt"], 1, matched="partial", did_you_mean="glaciers"),  # the same term: right
+        Answer(["x"] * 10 + ["cotton-harvest"], 11, matched="partial", did_you_mean="Tien cotta"),
+    ]
+    figures = product_figures(queries, answers)
+    assert (figures["did_you_mean"], figures["did_you_mean_right"]) == (2, 1)
+    assert figures["target_in_top10"] == 0.5
+    assert figures["alone"] == {"queries": 1, "target_in_top10": 1.0}
+    assert figures["matched"] == {"partial": 2}
 
 
 # --- the generator -------------------------------------------------------------------------------------------
