@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/local:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench invoke import reindex deploy clean
+.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench eval invoke import reindex deploy clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -78,6 +78,10 @@ openapi: $(VENV)/.synced
 ## make bench: cold starts and search cost and speed, as ratios against baselines measured in the same run
 bench: $(VENV)/.synced
 	$(PY) bench/run.py
+
+## make eval: search quality on Cranfield and a generated typo set against bm25s, read cost per query class
+eval: $(VENV)/.synced
+	$(PY) bench/search_eval.py
 
 ## make invoke FUNCTION=<LogicalId> EVENT=<file.json>: invoke one function against the running stack
 ## (VAR=value make invoke … overrides a variable the function declares, with a note)

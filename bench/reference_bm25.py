@@ -165,33 +165,35 @@ def analyzer() -> tuple[str, Callable[[str], list[str]], Callable[[str], list[st
     return "steppewire.search.analysis.index_terms/terms", index_terms, terms
 
 
+def smart_records(path: Path) -> list[dict[str, str]]:
+    """The records of a classic SMART file (`.I` starts one, `.T`/`.W`/... open its fields), fields joined by spaces."""
+    out: list[dict[str, str]] = []
+    current: dict[str, list[str]] = {}
+    tag = ""
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith(".I"):
+            if current:
+                out.append({key: " ".join(value) for key, value in current.items()})
+            current, tag = {}, ""
+        elif len(line) == 2 and line.startswith("."):
+            tag = line[1]
+            current.setdefault(tag, [])
+        elif tag:
+            current[tag].append(line)
+    if current:
+        out.append({key: " ".join(value) for key, value in current.items()})
+    return out
+
+
 def read_cranfield(
     directory: Path, tokenize: Callable[[str], list[str]], tokenize_query: Callable[[str], list[str]]
 ) -> tuple[list[list[str]], list[list[str]]]:
     """Documents (title + text) and queries of the Cranfield collection's classic SMART files."""
-
-    def records(path: Path) -> list[dict[str, str]]:
-        out: list[dict[str, str]] = []
-        current: dict[str, list[str]] = {}
-        tag = ""
-        for line in path.read_text(encoding="latin-1").splitlines():
-            if line.startswith(".I"):
-                if current:
-                    out.append({key: " ".join(value) for key, value in current.items()})
-                current, tag = {}, ""
-            elif len(line) == 2 and line.startswith("."):
-                tag = line[1]
-                current.setdefault(tag, [])
-            elif tag:
-                current[tag].append(line)
-        if current:
-            out.append({key: " ".join(value) for key, value in current.items()})
-        return out
-
     docs = [
-        tokenize(record.get("T", "") + " " + record.get("W", "")) for record in records(directory / "cran.all.1400")
+        tokenize(record.get("T", "") + " " + record.get("W", ""))
+        for record in smart_records(directory / "cran.all.1400")
     ]
-    queries = [tokenize_query(record.get("W", "")) for record in records(directory / "cran.qry")]
+    queries = [tokenize_query(record.get("W", "")) for record in smart_records(directory / "cran.qry")]
     return docs, queries
 
 

@@ -5,8 +5,9 @@ that event (against the embedded AWS and the recorded rate feeds, so no network)
 yardsticks measured in the same loop: a bare `import boto3`, and a minimal Powertools handler of the
 same kind (Logger, Tracer, Metrics and a validating resolver for API functions; the SAM `hello-pt`
 shape). Reported as medians and ratios. Then the search benchmark (`bench/search_bench.py`: the index
-against a naive Scan-and-filter on 1k/10k/50k-article corpora; `BENCH_SEARCH_SIZES`, empty to skip).
-The last line is one JSON object with every figure of both.
+against a naive Scan-and-filter on 1k/10k/50k-article corpora; `BENCH_SEARCH_SIZES`, empty to skip), and
+the search quality evaluation (`bench/search_eval.py`, what `make eval` runs alone; `BENCH_EVAL=0` skips it,
+and so does the absence of its data in `../shared/data`). The last line is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -109,7 +110,19 @@ def main() -> None:
     if search is not None:
         print()
         search_bench.report(search)
-    print(json.dumps(cold | {"search": search_bench.for_json(search) if search else None}))
+    from bench import search_eval
+
+    quality = search_eval.run() if os.environ.get("BENCH_EVAL", "1") != "0" and search_eval.available() else None
+    if quality is not None:
+        print()
+        search_eval.report(quality)
+    print(
+        json.dumps(
+            cold
+            | {"search": search_bench.for_json(search) if search else None}
+            | {"eval": search_eval.for_json(quality) if quality else None}
+        )
+    )
 
 
 def cold_start_section() -> dict[str, object]:
