@@ -137,7 +137,7 @@ def words_in(text: str, lang: str) -> list[str]:
     """The tokens of `text` (as the analyzer splits it, as written) whose normalized form is wholly letters of
     `lang`'s alphabet: no numbers, no hyphenated or apostrophized compounds."""
     letters = re.compile(f"[{ALPHABETS[lang]}]+")
-    return [word for _, start, end in token_spans(text) if letters.fullmatch(normalize(word := text[start:end]))]
+    return [word for _, start, end, _ in token_spans(text) if letters.fullmatch(normalize(word := text[start:end]))]
 
 
 class CollectionTerms:
