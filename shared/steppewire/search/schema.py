@@ -124,6 +124,11 @@ def prefix_tail_key(surface: str) -> Key:
     return (f"P#{surface[:PREFIX_CHARS]}", "T")
 
 
+def typo_key(variant: str) -> Key:
+    """The typo item of a word prefix or one of its deletions (`typos.py`): the indexed words listed under it."""
+    return (f"Y#{variant}", "Y")
+
+
 Vocabulary = dict[str, tuple[str, int]]  # a word as typed (normalized) -> its term, the documents that have it
 
 
@@ -146,6 +151,23 @@ def with_changes(vocabulary: Vocabulary, changes: Vocabulary) -> Vocabulary:
 
 def vocabulary_item(key: Key, vocabulary: Vocabulary) -> dict[str, Any]:
     return {"pk": key[0], "sk": key[1], "v": {surface: [term, docs] for surface, (term, docs) in vocabulary.items()}}
+
+
+def _pack_surfaces(surfaces: Mapping[str, str]) -> bytes:
+    return pack_lines(f"{surface}\t{term}" for surface, term in sorted(surfaces.items()))
+
+
+def _unpack_surfaces(data: bytes) -> dict[str, str]:
+    return dict(line.split("\t") for line in unpack_lines(data))
+
+
+def typo_item(key: Key, words: Mapping[str, str]) -> dict[str, Any]:
+    """A typo item: its words (surface -> term), packed like a document's surfaces."""
+    return {"pk": key[0], "sk": key[1], "w": _pack_surfaces(words)}
+
+
+def typo_words(item: Mapping[str, Any] | None) -> dict[str, str]:
+    return _unpack_surfaces(item["w"]) if item is not None else {}
 
 
 def tag_term(tag: str) -> str:
@@ -313,7 +335,7 @@ class Indexed:
             "terms": pack_lines(ordered),
             # their tf triples in that order (the lean codec, over positions 1..n)
             "tf": encode_lean(range(1, len(ordered) + 1), [self.tfs[term] for term in ordered]),
-            "surfaces": pack_lines(f"{surface}\t{term}" for surface, term in sorted(self.surfaces.items())),
+            "surfaces": _pack_surfaces(self.surfaces),
             "lengths": list(self.lengths),
             "values": [self.minute, *self.codes],
             "revision": self.revision,
@@ -331,6 +353,6 @@ class Indexed:
             minute=minute,
             codes=(lang, category, country),
             tfs=dict(zip(ordered, tfs, strict=True)),
-            surfaces=dict(line.split("\t") for line in unpack_lines(item["surfaces"])),
+            surfaces=_unpack_surfaces(item["surfaces"]),
             revision=int(item["revision"]),
         )
