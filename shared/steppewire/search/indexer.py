@@ -11,7 +11,8 @@ fold: the chunks that changed, their lean forms and the head, then the emptied t
 `large_term_postings` is chunked the same way; one that falls below `drop_head_below` is made small again.
 Merge writes go first and the tails after them, so a query reading between the two sees each posting once.
 A merge that chunks, unchunks or re-chunks a term, or gives it or takes its head, also rewrites the directory
-shard that lists it (read first).
+shard that lists it (read first). The typo items (`typos.py`) are read and rewritten for the words that a batch
+brings into the index or takes out of it (their document count rises from 0 or falls to 0), and no others.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ A term's postings (docs/search.md, "Item layout"):
   When the tail reaches `tail_postings`, the indexer merges it into the chunks in the same batch (the fold):
   the chunks that changed, their lean forms and the head are rewritten, and the tail is emptied.
 
+A typo item (`Y#<variant>`/`Y`) lists the indexed words a misspelling's `variant` may stand for (`typos.py`);
+it changes only when a word enters or leaves the index.
+
 Readers find a large term's chunks from the directory (the number of chunks of each large term, cached by
 the search function) and check it against the tail, which holds the true number. The directory is split into
 `directory_shards` items by a hash of the term: a term that becomes large, small again or changes its chunk
