@@ -7,17 +7,19 @@ A word may be corrected by `allowed_edits`: 1 edit from 5 letters, 2 from 9, non
 with a digit. Only words of 4+ letters without digits are candidates ("correctable").
 
 Typo items (`Y#<variant>`/`Y`, `schema.typo_key`), SymSpell-style on a word's first `TYPO_PREFIX` characters:
-an indexed correctable word is listed under its prefix and under each deletion of one character of it
-(`typo_keys`). The query word's keys are the same deletions of its prefix (`query_typo_keys`); a word allowed
-2 edits also reads its prefix vocabulary (`P#<first 3>`, the words sharing its first 3 characters).
+an indexed correctable word is listed under each deletion of one character of its prefix, and a word shorter
+than the prefix under itself too (`typo_keys`). The query word reads its prefix and the same deletions
+(`query_typo_keys`); a word allowed 2 edits also reads its prefix vocabulary (`P#<first 3>`, the words sharing
+its first 3 characters).
 
 Recall, by cases on where the edits lie (positions in the first `TYPO_PREFIX` = 6 characters or beyond):
-- Distance 1: always found. An edit beyond the prefix leaves both prefixes equal (both list the prefix itself).
-  A substitution at i < 6: deleting i from both prefixes gives one string. An insertion at i < 6 (the query is
+- Distance 1: always found. An edit beyond the prefix leaves both prefixes equal (the same deletions). A
+  substitution at i < 6: deleting i from both prefixes gives one string. An insertion at i < 6 (the query is
   the longer): deleting it from the query's prefix gives the word's prefix less its 6th character, which the
-  word lists (or, for a word under 6 characters, the word's prefix itself). A deletion: the same, mirrored.
-  A swap at i, i + 1 < 6: deleting i from one prefix and i + 1 from the other gives one string; a swap of the
-  6th and 7th characters: deleting the 6th from both.
+  word is listed under (a word under 6 characters: the word itself). A deletion (the query is the shorter):
+  the word's prefix less that character is the query's prefix less its 6th character, or, for a query under 6
+  characters, the query itself. A swap at i, i + 1 < 6: deleting i from one prefix and i + 1 from the other
+  gives one string; a swap of the 6th and 7th characters: deleting the 6th from both.
 - Distance 2: found when the two words share their first 3 characters (the prefix vocabulary: any two edits
   after them), or when both edits lie beyond the 6th character, or one beyond it and one anywhere (the prefixes
   are then one edit apart, as above). Missed: both edits within the first 6 characters (a swap of the 6th and
@@ -101,15 +103,19 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[width]
 
 
-def _deletions(word: str) -> list[str]:
-    """The word's prefix and each deletion of one of its characters, without repeats."""
+def _variants(word: str, *, whole: bool) -> list[Key]:
+    """The keys of the word's prefix (if `whole`) and of each deletion of one of its characters, without repeats."""
     prefix = word[:TYPO_PREFIX]
-    return list(dict.fromkeys([prefix, *(prefix[:i] + prefix[i + 1 :] for i in range(len(prefix)))]))
+    deletions = (prefix[:i] + prefix[i + 1 :] for i in range(len(prefix)))
+    return [typo_key(variant) for variant in dict.fromkeys([prefix, *deletions] if whole else deletions)]
 
 
 def typo_keys(surface: str) -> list[Key]:
-    """The typo items that list an indexed word (none for a word that is never a candidate)."""
-    return [typo_key(variant) for variant in _deletions(surface)] if _correctable(surface) else []
+    """The typo items that list an indexed word (none for a word that is never a candidate). A word of
+    `TYPO_PREFIX` characters or more is not listed under its prefix itself: the query's deletions meet its own."""
+    if not _correctable(surface):
+        return []
+    return _variants(surface, whole=len(surface) < TYPO_PREFIX)
 
 
 def query_typo_keys(word: str) -> list[Key]:
@@ -117,7 +123,7 @@ def query_typo_keys(word: str) -> list[Key]:
     edits = allowed_edits(word)
     if not edits:
         return []
-    keys = [typo_key(variant) for variant in _deletions(word)]
+    keys = _variants(word, whole=True)
     return keys + [prefix_item_key(word), prefix_tail_key(word)] if edits == 2 else keys
 
 
