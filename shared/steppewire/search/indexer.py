@@ -33,7 +33,9 @@ from steppewire.search.ranking import CorpusStats, FieldWeights
 from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.schema import (
     PREFIX_CHARS,
+    PREFIX_PK,
     STATS_KEY,
+    TYPO_PK,
     DirectoryEntry,
     Indexed,
     IndexPolicy,
@@ -457,13 +459,13 @@ def rebuild(indexer: Indexer, table: IndexTable, articles: ArticleStore, batch: 
 def rebuild_typo_items(table: IndexTable) -> None:
     """Make the typo items list exactly the words of the prefix vocabularies (the rebuild's last step: it also
     gives them to an index written before they existed, and drops any the vocabularies no longer hold)."""
-    found = table.get_many(table.keys_with_prefix("P#"))
+    found = table.get_many(table.keys_with_prefix(PREFIX_PK))
     wanted: dict[Key, dict[str, str]] = defaultdict(dict)
     for pk in {pk for pk, _ in found}:
         vocabulary = with_changes(vocabulary_of(found.get((pk, "P"))), vocabulary_of(found.get((pk, "T"))))
         for surface, (term, _) in vocabulary.items():
             for key in typo_keys(surface):
                 wanted[key][surface] = term
-    stored = table.get_many(table.keys_with_prefix("Y#"))
+    stored = table.get_many(table.keys_with_prefix(TYPO_PK))
     puts = [typo_item(key, words) for key, words in wanted.items() if typo_words(stored.get(key)) != words]
     table.write_many(puts, [key for key in stored if key not in wanted])

@@ -41,6 +41,8 @@ from steppewire.search.ranking import CorpusStats
 STATS_KEY: Key = ("STATS", "STATS")
 DIRECTORY_PK: Final = "DIRECTORY"
 PREFIX_CHARS: Final = 3  # as-you-type starts at the third character
+PREFIX_PK: Final = "P#"
+TYPO_PK: Final = "Y#"
 TAG_PREFIX: Final = "#tag:"
 # The codec's worst case per posting (11 columns of 4 bytes, the minute delta 8, no compression gained): a
 # list of up to this many postings always fits an item.
@@ -120,16 +122,16 @@ def slug_key(slug: str) -> Key:
 
 
 def prefix_item_key(surface: str) -> Key:
-    return (f"P#{surface[:PREFIX_CHARS]}", "P")
+    return (f"{PREFIX_PK}{surface[:PREFIX_CHARS]}", "P")
 
 
 def prefix_tail_key(surface: str) -> Key:
-    return (f"P#{surface[:PREFIX_CHARS]}", "T")
+    return (f"{PREFIX_PK}{surface[:PREFIX_CHARS]}", "T")
 
 
 def typo_key(variant: str) -> Key:
     """The typo item of a word prefix or one of its deletions (`typos.py`): the indexed words listed under it."""
-    return (f"Y#{variant}", "Y")
+    return (f"{TYPO_PK}{variant}", "Y")
 
 
 Vocabulary = dict[str, tuple[str, int]]  # a word as typed (normalized) -> its term, the documents that have it

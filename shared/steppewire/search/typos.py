@@ -35,6 +35,8 @@ from typing import Any, Final
 
 from steppewire.search.index_store import Key
 from steppewire.search.schema import (
+    PREFIX_PK,
+    TYPO_PK,
     prefix_item_key,
     prefix_tail_key,
     typo_key,
@@ -135,9 +137,9 @@ def corrections(word: str, found: Mapping[Key, Mapping[str, Any]]) -> list[Corre
         return []
     candidates: dict[str, str] = {}
     for pk, sk in found:
-        if sk == "Y":
+        if pk.startswith(TYPO_PK):
             candidates |= typo_words(found[(pk, sk)])
-    for pk in {pk for pk, _ in found if pk.startswith("P#")}:
+    for pk in {pk for pk, _ in found if pk.startswith(PREFIX_PK)}:
         vocabulary = with_changes(vocabulary_of(found.get((pk, "P"))), vocabulary_of(found.get((pk, "T"))))
         candidates |= {surface: term for surface, (term, _) in vocabulary.items()}
     result = []
