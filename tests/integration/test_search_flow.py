@@ -11,7 +11,8 @@ import boto3
 import pytest
 
 from steppewire import wiring
-from steppewire.search.schema import IndexPolicy
+from steppewire.dynamo_items import from_item
+from steppewire.search.schema import IndexPolicy, typo_key, typo_words
 from steppewire.wiring import search_engine
 from steppewire_local import LocalStack
 
@@ -214,6 +215,10 @@ def test_reindex_rebuilds_the_index_from_the_articles_table(newsroom: LocalStack
     event = json.loads((ROOT / "events" / "search_reindex.json").read_text())
     assert newsroom.invoke("SearchIndexFunction", event)["indexed"] == 4
     assert search(newsroom, "q=almaty")["total"] == 3
+    almaty = {"pk": {"S": typo_key("almat")[0]}, "sk": {"S": typo_key("almat")[1]}}
+    dynamodb.delete_item(TableName=table, Key=almaty)  # an index written before it had typo items
+    newsroom.invoke("SearchIndexFunction", event)
+    assert typo_words(from_item(dynamodb.get_item(TableName=table, Key=almaty)["Item"]))["almaty"] == "@almaty"
 
 
 def test_a_malformed_index_message_fails_alone(newsroom: LocalStack) -> None:

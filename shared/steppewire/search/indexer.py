@@ -11,7 +11,8 @@ fold: the chunks that changed, their lean forms and the head, then the emptied t
 `large_term_postings` is chunked the same way; one that falls below `drop_head_below` is made small again.
 Merge writes go first and the tails after them, so a query reading between the two sees each posting once.
 A merge that chunks, unchunks or re-chunks a term, or gives it or takes its head, also rewrites the directory
-shard that lists it (read first).
+shard that lists it (read first). The typo items (`typos.py`) are read and rewritten for the words that a batch
+brings into the index or takes out of it (their document count rises from 0 or falls to 0), and no others.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from steppewire.search.ranking import CorpusStats, FieldWeights
 from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.schema import (
     PREFIX_CHARS,
+    PREFIX_PK,
     STATS_KEY,
+    TYPO_PK,
     DirectoryEntry,
     Indexed,
     IndexPolicy,
@@ -52,10 +55,13 @@ from steppewire.search.schema import (
     slug_key,
     tag_term,
     term_key,
+    typo_item,
+    typo_words,
     vocabulary_item,
     vocabulary_of,
     with_changes,
 )
+from steppewire.search.typos import typo_keys
 
 
 def minute_of(timestamp: str) -> int:
@@ -216,8 +222,23 @@ class Indexer:
                 entries = self._merge(merges, corpus, puts, merge_puts, merge_deletes)
             puts += self._directory_changes(entries)
             report.terms_merged = len(merges)
+        appeared: dict[str, str] = {}
+        vanished: list[str] = []
         for key, deltas in surface_deltas.items():
             tail_key = (key[0], "T")
+            before = with_changes(vocabulary_of(existing.get(key)), vocabulary_of(existing.get(tail_key)))
+            net: Counter[str] = Counter()
+            new_terms: dict[str, str] = {}
+            for (surface, term), delta in deltas.items():
+                net[surface] += delta
+                if delta > 0:
+                    new_terms[surface] = term
+            for surface, delta in net.items():
+                was = before[surface][1] if surface in before else 0
+                if not was and delta > 0:
+                    appeared[surface] = new_terms[surface]
+                elif was and was + delta <= 0:
+                    vanished.append(surface)
             counts: Vocabulary = vocabulary_of(existing.get(tail_key))
             for (surface, term), delta in deltas.items():
                 total = counts.get(surface, (term, 0))[1] + delta
@@ -236,6 +257,9 @@ class Indexer:
                 deletes.append(key)
             if tail_key in existing:
                 deletes.append(tail_key)
+        typo_puts, typo_deletes = self._typo_changes(appeared, vanished)
+        puts += typo_puts
+        deletes += typo_deletes
         puts.append(stats.to_item())
         meter = self._table.meter
         merged_before = meter.write_units
@@ -246,6 +270,34 @@ class Indexer:
         self._table.write_many([], merge_deletes)  # what unchunked terms had: after their whole lists
         report.merge_write_units = merge_units + meter.write_units - merged_before
         return report
+
+    def _typo_changes(
+        self, appeared: Mapping[str, str], vanished: Collection[str]
+    ) -> tuple[list[dict[str, Any]], list[Key]]:
+        """The typo items of the words that came into the index (surface -> term) or left it: one read, and only
+        when there are such words; a word whose count merely changed costs nothing here."""
+        changes: dict[Key, dict[str, str | None]] = defaultdict(dict)  # None: the word goes
+        for surface, term in appeared.items():
+            for key in typo_keys(surface):
+                changes[key][surface] = term
+        for surface in vanished:
+            for key in typo_keys(surface):
+                changes[key][surface] = None
+        if not changes:
+            return [], []
+        found = self._table.get_many(list(changes))
+        puts: list[dict[str, Any]] = []
+        deletes: list[Key] = []
+        for key, change in changes.items():
+            words = typo_words(found.get(key))
+            wanted = {surface: term for surface, term in (words | change).items() if term is not None}
+            if wanted == words:
+                continue
+            if wanted:
+                puts.append(typo_item(key, wanted))
+            elif key in found:
+                deletes.append(key)
+        return puts, deletes
 
     def _indexed(self, doc: int, article: AnalyzedArticle, stats: Stats) -> Indexed:
         title_terms, summary_terms, body_terms = article.fields
@@ -403,4 +455,20 @@ def rebuild(indexer: Indexer, table: IndexTable, articles: ArticleStore, batch: 
         total.indexed += part.indexed
         total.removed += part.removed
         total.terms_rewritten += part.terms_rewritten
+    rebuild_typo_items(table)
     return total
+
+
+def rebuild_typo_items(table: IndexTable) -> None:
+    """Make the typo items list exactly the words of the prefix vocabularies (the rebuild's last step: it also
+    gives them to an index written before they existed, and drops any the vocabularies no longer hold)."""
+    found = table.get_many(table.keys_with_prefix(PREFIX_PK))
+    wanted: dict[Key, dict[str, str]] = defaultdict(dict)
+    for pk in {pk for pk, _ in found}:
+        vocabulary = with_changes(vocabulary_of(found.get((pk, "P"))), vocabulary_of(found.get((pk, "T"))))
+        for surface, (term, _) in vocabulary.items():
+            for key in typo_keys(surface):
+                wanted[key][surface] = term
+    stored = table.get_many(table.keys_with_prefix(TYPO_PK))
+    puts = [typo_item(key, words) for key, words in wanted.items() if typo_words(stored.get(key)) != words]
+    table.write_many(puts, [key for key in stored if key not in wanted])

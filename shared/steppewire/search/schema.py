@@ -16,6 +16,9 @@ A term's postings (docs/search.md, "Item layout"):
   When the tail reaches `tail_postings`, the indexer merges it into the chunks in the same batch (the fold):
   the chunks that changed, their lean forms and the head are rewritten, and the tail is emptied.
 
+A typo item (`Y#<variant>`/`Y`) lists the indexed words a misspelling's `variant` may stand for (`typos.py`);
+it changes only when a word enters or leaves the index.
+
 Readers find a large term's chunks from the directory (the number of chunks of each large term, cached by
 the search function) and check it against the tail, which holds the true number. The directory is split into
 `directory_shards` items by a hash of the term: a term that becomes large, small again or changes its chunk
@@ -38,6 +41,8 @@ from steppewire.search.ranking import CorpusStats
 STATS_KEY: Key = ("STATS", "STATS")
 DIRECTORY_PK: Final = "DIRECTORY"
 PREFIX_CHARS: Final = 3  # as-you-type starts at the third character
+PREFIX_PK: Final = "P#"
+TYPO_PK: Final = "Y#"
 TAG_PREFIX: Final = "#tag:"
 # The codec's worst case per posting (11 columns of 4 bytes, the minute delta 8, no compression gained): a
 # list of up to this many postings always fits an item.
@@ -117,11 +122,16 @@ def slug_key(slug: str) -> Key:
 
 
 def prefix_item_key(surface: str) -> Key:
-    return (f"P#{surface[:PREFIX_CHARS]}", "P")
+    return (f"{PREFIX_PK}{surface[:PREFIX_CHARS]}", "P")
 
 
 def prefix_tail_key(surface: str) -> Key:
-    return (f"P#{surface[:PREFIX_CHARS]}", "T")
+    return (f"{PREFIX_PK}{surface[:PREFIX_CHARS]}", "T")
+
+
+def typo_key(variant: str) -> Key:
+    """The typo item of a word prefix or one of its deletions (`typos.py`): the indexed words listed under it."""
+    return (f"{TYPO_PK}{variant}", "Y")
 
 
 Vocabulary = dict[str, tuple[str, int]]  # a word as typed (normalized) -> its term, the documents that have it
@@ -146,6 +156,23 @@ def with_changes(vocabulary: Vocabulary, changes: Vocabulary) -> Vocabulary:
 
 def vocabulary_item(key: Key, vocabulary: Vocabulary) -> dict[str, Any]:
     return {"pk": key[0], "sk": key[1], "v": {surface: [term, docs] for surface, (term, docs) in vocabulary.items()}}
+
+
+def _pack_surfaces(surfaces: Mapping[str, str]) -> bytes:
+    return pack_lines(f"{surface}\t{term}" for surface, term in sorted(surfaces.items()))
+
+
+def _unpack_surfaces(data: bytes) -> dict[str, str]:
+    return dict(line.split("\t") for line in unpack_lines(data))
+
+
+def typo_item(key: Key, words: Mapping[str, str]) -> dict[str, Any]:
+    """A typo item: its words (surface -> term), packed like a document's surfaces."""
+    return {"pk": key[0], "sk": key[1], "w": _pack_surfaces(words)}
+
+
+def typo_words(item: Mapping[str, Any] | None) -> dict[str, str]:
+    return _unpack_surfaces(item["w"]) if item is not None else {}
 
 
 def tag_term(tag: str) -> str:
@@ -313,7 +340,7 @@ class Indexed:
             "terms": pack_lines(ordered),
             # their tf triples in that order (the lean codec, over positions 1..n)
             "tf": encode_lean(range(1, len(ordered) + 1), [self.tfs[term] for term in ordered]),
-            "surfaces": pack_lines(f"{surface}\t{term}" for surface, term in sorted(self.surfaces.items())),
+            "surfaces": _pack_surfaces(self.surfaces),
             "lengths": list(self.lengths),
             "values": [self.minute, *self.codes],
             "revision": self.revision,
@@ -331,6 +358,6 @@ class Indexed:
             minute=minute,
             codes=(lang, category, country),
             tfs=dict(zip(ordered, tfs, strict=True)),
-            surfaces=dict(line.split("\t") for line in unpack_lines(item["surfaces"])),
+            surfaces=_unpack_surfaces(item["surfaces"]),
             revision=int(item["revision"]),
         )
