@@ -27,7 +27,7 @@ Per size (`BENCH_SEARCH_SIZES`, default "1000,10000,50000"), in one worker proce
 5. Top-10 agreement with the reference BM25 (`bench.reference_bm25.agreement`, bm25s "lucene"): parity is
    proven single-field, on the body terms of this corpus and this query set's terms, with body-only weights
    and any-term matching, which reduces our scorer to the reference formula. The product ships field weights
-   (title 3, summary 2, body 1) and all-terms matching on top of that same scorer, so its ranking is
+   (title 1.25, summary 1.25, body 1) and all-terms matching on top of that same scorer, so its ranking is
    intentionally not the reference's; what the figure proves is that the scoring code (and the posting codec
    it reads through) computes BM25 exactly. Cranfield (`../shared/data/cranfield/`) is checked the same way
    when present. A task of its own per size (it needs the corpus, not the index).

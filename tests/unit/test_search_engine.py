@@ -162,10 +162,15 @@ def test_prefix_of_the_last_word_matches_as_you_type(table: InMemoryIndexTable) 
     assert search(table, "delegat ").total == 0  # a finished word is not a prefix
 
 
-def test_a_plain_query_costs_two_round_trips(table: InMemoryIndexTable) -> None:
-    before = table.meter.round_trips
-    search(table, "tenge dollar ")
-    assert table.meter.round_trips - before == 2
+def test_a_plain_query_costs_two_round_trips_and_a_short_answer_one_or_two_more(table: InMemoryIndexTable) -> None:
+    def round_trips(q: str, per_page: int) -> int:
+        before = table.meter.round_trips
+        search(table, q, per_page=per_page)
+        return table.meter.round_trips - before
+
+    assert round_trips("tenge almaty ", per_page=1) == 2  # a page of articles with every word
+    assert round_trips("almaty smog ", per_page=10) == 2  # filled with either word: its lists were read whole
+    assert round_trips("almaty dolar ", per_page=10) == 4  # and the typo items, then the corrections' lists
 
 
 def test_highlighting_escapes_everything_but_the_marks() -> None:
@@ -215,9 +220,9 @@ def test_a_result_row_fits_one_read_unit_even_in_cyrillic() -> None:
 def test_as_you_type_costs_two_round_trips_once_the_vocabulary_is_warm(table: InMemoryIndexTable) -> None:
     engine = SearchEngine(table, clock=lambda: NOW)
     before = table.meter.round_trips
-    cold = engine.search(SearchRequest("delegat"))
+    cold = engine.search(SearchRequest("delegat", per_page=1))
     middle = table.meter.round_trips
-    warm = engine.search(SearchRequest("delega"))  # the next keystroke, same 3-letter vocabulary
+    warm = engine.search(SearchRequest("delega", per_page=1))  # the next keystroke, same 3-letter vocabulary
     assert (middle - before, table.meter.round_trips - middle) == (3, 2)
     assert [h.slug for h in cold.hits] == [h.slug for h in warm.hits] == ["water-summit"]
 

@@ -31,8 +31,12 @@ B: Final = 0.75
 
 @dataclass(frozen=True)
 class FieldWeights:
-    title: float = 3.0
-    summary: float = 2.0
+    """Per-field BM25 weights. A title word is usually in the body too, so it already counts twice; measured
+    with `make eval`, a title weight of 3 (summary 2) lost to plain BM25 on Cranfield (MAP 0.282 against
+    0.299), 1.25 beats it (0.304) and keeps the news sets' figures (within 0.01 of weight 3)."""
+
+    title: float = 1.25
+    summary: float = 1.25
     body: float = 1.0
 
 
