@@ -3,7 +3,6 @@
 a query with one word the article lacks and a long question, each answer saying how it matched."""
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,13 +10,7 @@ import boto3
 import pytest
 
 from steppewire_local import LocalStack
-
-ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "search"
-QUESTION = (
-    "What did the National Bank of Kazakhstan decide about its base rate this week, what did the governor"
-    " say about inflation, and how did the tenge react against the dollar on the stock exchange after the"
-    " announcement, and do analysts in Almaty now expect the regulator to cut interest rates in the spring?"
-)
+from tools.search_check import ARTICLES, QUESTION
 
 
 @pytest.fixture
