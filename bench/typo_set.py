@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Literal, TypeGuard
 
 from steppewire.search.analysis import normalize, terms, token_spans
+from steppewire.search.typos import edit_distance
 
 LATIN = "abcdefghijklmnopqrstuvwxyz"
 CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"  # ё is folded to е by the analyzer: not a letter of its own
@@ -61,21 +62,6 @@ class LabeledQuery:
     edited: str = ""  # typo: its misspelling
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions, adjacent transpositions."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 def edit_once(word: str, alphabet: str, rng: random.Random) -> str:
     """`word` with one random edit that changes it (letters from `alphabet`)."""
     while True:
@@ -102,14 +88,15 @@ def edit_budget(word: str) -> int:
 
 def correctable(meant: str, typed: str) -> bool:
     """Within both words' budgets: a misspelling shorter than the word may fall under a smaller one."""
-    return 1 <= edit_distance(meant, typed) <= min(edit_budget(meant), edit_budget(typed))
+    return 1 <= edit_distance(meant, typed, 2) <= min(edit_budget(meant), edit_budget(typed))
 
 
 def misspell(word: str, alphabet: str, rng: random.Random) -> str:
     """One edit, or two for a word of `TWO_EDITS_FROM`+ letters now and then; never `word` itself."""
     edits = 2 if len(word) >= TWO_EDITS_FROM and rng.random() < TWO_EDIT_SHARE else 1
     out = word
-    while out == word:
+    # Two edits in a row can come to three by the distance (an edit inside a swapped pair): drawn again then.
+    while out == word or edit_distance(word, out, edits) > edits:
         out = word
         for _ in range(edits):
             out = edit_once(out, alphabet, rng)

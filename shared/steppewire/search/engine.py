@@ -87,7 +87,8 @@ LONG_QUERY_WORDS = 6
 LONG_READ_UNITS = 12.0
 # When fewer than a page match every word: read units allowed for widening the words' lean lists to whole ones.
 FILL_READ_UNITS = 8.0
-# A word in at most this many articles is also matched by its corrections (a rare word may be a typo too).
+# When no article has every word, a word in at most this many articles is also matched by its corrections (a
+# misspelling can be in an article too); otherwise only a word in none is.
 TYPO_AT_MOST_DOCUMENTS = 2
 MAX_CORRECTIONS = 3  # terms per corrected word: each is one more list to read
 PHRASE_MARK = "&"  # a synonym's phrase is scored under "&" + its terms: no term has a space
@@ -465,7 +466,7 @@ class SearchEngine:
         corpus = stats.corpus
         wanted = self._wanted(request, stats)
         now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
-        fillable = len(query.words) > 1 or bool(self._correctable(query, groups, tails))
+        fillable = len(query.words) > 1 or bool(self._correctable(query, groups, tails, matches=0))
         if head_term in lean and head_key(head_term) in found:
             lean_read = (lean - {head_term}) | ({head_term} if head_lean else set())
             self._read_missing(found, tails, whole, lean_read)
@@ -502,7 +503,7 @@ class SearchEngine:
             return self._result(request, total, ordered[start:stop], scores, counts, word_terms, stats)
         # Fewer than a page match every word: one more read for the words' whole lists (and, when a word matches
         # next to nothing, the typo items that name its corrections), one more for the corrections' lists.
-        corrections = self._correctable(query, groups, tails)
+        corrections = self._correctable(query, groups, tails, matches=total)
         reading = self._reading(lean, FILL_READ_UNITS)
         widened = reading.whole
         keys = [key for term in sorted(widened) for key in self._known_chunk_keys(term, lean=False)]
@@ -613,16 +614,19 @@ class SearchEngine:
         return reading
 
     def _correctable(
-        self, query: ParsedQuery, groups: Sequence[Sequence[str]], tails: Mapping[str, Tail]
+        self, query: ParsedQuery, groups: Sequence[Sequence[str]], tails: Mapping[str, Tail], *, matches: int
     ) -> dict[int, str]:
-        """The words to correct, by index, as their normalized forms: a word that matches next to nothing, not
-        quoted, not a name the name table knows, not a number, long enough (`typos.allowed_edits`)."""
+        """The words to correct, by index, as their normalized forms: a word that matches nothing (or, when
+        nothing matches every word, next to nothing: a typo can be in an article too), not quoted, not a name
+        the name table knows, not a number, long enough (`typos.allowed_edits`). `matches`: the all-words
+        answer's size."""
         out: dict[int, str] = {}
+        rare = TYPO_AT_MOST_DOCUMENTS if matches == 0 else 0
         for i, group in enumerate(groups[: len(query.words)]):
             word = prefix_key(query.typed[i])
             if query.quoted[i] or any(is_name(term) for term in group) or not allowed_edits(word):
                 continue
-            if sum(tails[term].documents for term in group if term in tails) <= TYPO_AT_MOST_DOCUMENTS:
+            if sum(tails[term].documents for term in group if term in tails) <= rare:
                 out[i] = word
         return out
 
