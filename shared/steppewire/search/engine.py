@@ -246,37 +246,50 @@ def _posting_lists(
     return PostingLists(postings, documents, field_dfs)
 
 
-def _phrase_words(phrases: Mapping[str, list[str]]) -> set[str]:
-    """The terms of the synonyms' phrases, to highlight (each pair is two terms and a space)."""
-    return {term for pairs in phrases.values() for pair in pairs for term in pair.split(" ")}
+@dataclass(frozen=True)
+class SynonymPhrases:
+    """The editors' synonyms' phrases in a query: each matched as its word pairs together (they filter) and
+    scored through its words (the pairs have no term frequency)."""
+
+    pairs: dict[str, list[str]] = field(default_factory=dict)  # by the name a phrase is scored under
+    words: dict[str, list[str]] = field(default_factory=dict)
+    read_only: list[set[str]] = field(default_factory=list)  # per word: terms added only to be read
+    spans: dict[str, int] = field(default_factory=dict)  # an alternative for several words: how many
+
+    def shares(self, lists: PostingLists) -> dict[int, float]:
+        """An alternative for n words counts 1/n in each: once in all (`ranking.score`'s shares)."""
+        return {id(lists.postings[term]): 1 / n for term, n in self.spans.items() if term in lists.postings}
+
+    def terms(self) -> set[str]:
+        """The phrases' words, to highlight."""
+        return {term for words in self.words.values() for term in words}
 
 
-def _with_phrases(
-    groups: Sequence[Sequence[str]], lists: PostingLists, phrases: Mapping[str, list[str]]
-) -> list[list[str]]:
-    """The groups to score: a synonym's phrase read as its word pairs scores as one list, the documents that
-    have every pair (its term frequency per field the least of its pairs'), added to `lists` under its name."""
-    if not phrases:
+def _with_phrases(groups: Sequence[Sequence[str]], lists: PostingLists, phrases: SynonymPhrases) -> list[list[str]]:
+    """The groups to score: a phrase scores as one list under its name, the documents that have all its pairs,
+    its term frequency per field the least of its words' (added to `lists`)."""
+    if not phrases.pairs:
         return [list(group) for group in groups]
-    for name, pairs in phrases.items():
-        by_pair = [{p.doc: p for p in lists.postings.get(pair, [])} for pair in pairs]
-        common = set(by_pair[0]).intersection(*by_pair[1:])
+    for name, pairs in phrases.pairs.items():
+        by_pair = [{p.doc for p in lists.postings.get(pair, [])} for pair in pairs]
+        by_word = [{p.doc: p for p in lists.postings.get(word, [])} for word in phrases.words[name]]
+        common = set.intersection(*by_pair, *(set(found) for found in by_word))
         lists.postings[name] = [
             _with_tf(
-                lists.documents.get(doc, by_pair[0][doc]),
+                by_word[0][doc],
                 doc,
                 (
-                    min(found[doc].tf[0] for found in by_pair),
-                    min(found[doc].tf[1] for found in by_pair),
-                    min(found[doc].tf[2] for found in by_pair),
+                    min(found[doc].tf[0] for found in by_word),
+                    min(found[doc].tf[1] for found in by_word),
+                    min(found[doc].tf[2] for found in by_word),
                 ),
             )
             for doc in sorted(common)
         ]
-    paired = {pair for pairs in phrases.values() for pair in pairs}
     return [
-        [term for term in group if term not in paired] + [name for name, pairs in phrases.items() if pairs[0] in group]
-        for group in groups
+        [term for term in group if i >= len(phrases.read_only) or term not in phrases.read_only[i]]
+        + [name for name, pairs in phrases.pairs.items() if i < len(phrases.read_only) and pairs[0] in group]
+        for i, group in enumerate(groups)
     ]
 
 
@@ -416,7 +429,7 @@ class SearchEngine:
         vocabulary = self._cached(vocabulary_key) if vocabulary_key else None
         if query.prefix and vocabulary is not None:
             groups[-1] += [t for t in _completions(vocabulary, query.prefix) if t not in groups[-1]]
-        word_terms = {term for group in groups for term in group} | _phrase_words(phrases)
+        word_terms = {term for group in groups for term in group} | phrases.terms()
         groups += self._filters(request, query)
         directory = self.directory  # an older one still plans well while read 1 fetches its successor
         refresh = self._stale_shards({term for group in groups for term in group})
@@ -429,7 +442,7 @@ class SearchEngine:
             # nor for a synonym's phrase (its pairs are AND-ed, the head's word OR-ed)
             head_allowed=not (request.date_from or request.date_to or (query.prefix and vocabulary is None))
             and stop <= self._policy.head_postings
-            and not phrases,
+            and not phrases.pairs,
             policy=self._policy,
         )
         head_term = plan.head_term
@@ -498,7 +511,8 @@ class SearchEngine:
         self._read_missing(found, tails, whole, lean)
         lists = _posting_lists(found, tails, whole, lean)
         scored = _with_phrases(groups, lists, phrases)
-        total, ordered, scores, counts = self._from_lists(request, scored, lists, corpus, wanted, now)
+        shares = phrases.shares(lists)
+        total, ordered, scores, counts = self._from_lists(request, scored, lists, corpus, wanted, now, shares)
         if total >= request.per_page or not fillable:
             return self._result(request, total, ordered[start:stop], scores, counts, word_terms, stats)
         # Fewer than a page match every word: one more read for the words' whole lists (and, when a word matches
@@ -523,7 +537,7 @@ class SearchEngine:
         return self._filled(request, query, groups, phrases, corrected, found, tails, reading, stats, now, wanted)
 
     def _long_search(
-        self, request: SearchRequest, query: ParsedQuery, groups: list[list[str]], phrases: Mapping[str, list[str]]
+        self, request: SearchRequest, query: ParsedQuery, groups: list[list[str]], phrases: SynonymPhrases
     ) -> SearchResult:
         """A query of many words (a question): its terms are read the most selective first, within a bound;
         the commonest large ones beyond it only lean (doc ids and term frequencies) and their heads' best
@@ -552,22 +566,30 @@ class SearchEngine:
         entry = (self.directory or {}).get(term)
         return entry is not None and self._policy.has_head(entry.documents)
 
-    def _with_synonyms(self, groups: list[list[str]], lang: str | None) -> dict[str, list[str]]:
+    def _with_synonyms(self, groups: list[list[str]], lang: str | None) -> SynonymPhrases:
         """Add the editors' synonyms to the words they stand for (each word of a span gets every alternative,
-        so an article with the alternative matches all the span's words). A one-word alternative is its term;
-        a longer one a phrase, read as its word pairs: returned by the name it is scored under."""
+        so an article with the alternative matches all the span's words). A one-word alternative is its term; a
+        longer one a phrase (`SynonymPhrases`), its pairs and words added to the span's words to be read."""
+        phrases = SynonymPhrases(read_only=[set() for _ in groups])
         if self._synonyms is None:
-            return {}
-        phrases: dict[str, list[str]] = {}
+            return phrases
         for expansion in self._synonyms().expansions([group[0] for group in groups], lang):
             for alternative in expansion.alternatives:
-                pairs = word_pairs(list(alternative))
-                name = alternative[0] if len(alternative) == 1 else f"{PHRASE_MARK}{' '.join(alternative)}"
-                if len(pairs) > 1:
-                    phrases[name] = pairs
-                for group in groups[expansion.start : expansion.stop]:
-                    members = pairs if len(pairs) > 1 else [pairs[0] if pairs else name]
-                    group += [term for term in members if term not in group]
+                name = alternative[0]
+                if len(alternative) > 1:
+                    name = f"{PHRASE_MARK}{' '.join(alternative)}"
+                    phrases.pairs[name] = word_pairs(list(alternative))
+                    phrases.words[name] = list(dict.fromkeys(alternative))
+                    members = phrases.pairs[name] + phrases.words[name]
+                else:
+                    members = list(alternative)
+                for i in range(expansion.start, expansion.stop):
+                    added = [term for term in members if term not in groups[i]]
+                    groups[i] += added
+                    if len(alternative) > 1:
+                        phrases.read_only[i] |= set(added)
+                if expansion.stop - expansion.start > 1:
+                    phrases.spans[name] = max(phrases.spans.get(name, 1), expansion.stop - expansion.start)
         return phrases
 
     def _filters(self, request: SearchRequest, query: ParsedQuery) -> list[list[str]]:
@@ -652,7 +674,7 @@ class SearchEngine:
         request: SearchRequest,
         query: ParsedQuery,
         groups: Sequence[Sequence[str]],
-        phrases: Mapping[str, list[str]],
+        phrases: SynonymPhrases,
         corrected: Mapping[int, Sequence[tuple[str, str]]],
         found: dict[Key, dict[str, Any]],
         tails: Mapping[str, Tail],
@@ -694,13 +716,14 @@ class SearchEngine:
             stats.corpus,
             self._weights,
             lists.field_dfs,
+            shares=phrases.shares(lists),
             per_page=request.per_page,
             sort=request.sort,
         )
         counts = {facet: Counter(getattr(lists.documents[doc], facet) for doc in filled.ordered) for facet in FACETS}
         start = (request.page - 1) * request.per_page
         used = {i: max(options, key=lambda option: tails[option[0]].documents) for i, options in corrected.items()}
-        matched_terms = {term for group in groups[:words] for term in group} | _phrase_words(phrases)
+        matched_terms = {term for group in groups[:words] for term in group} | phrases.terms()
         matched_terms |= {term for options in corrected.values() for term, _ in options}
         result = self._result(
             request,
@@ -740,13 +763,14 @@ class SearchEngine:
         corpus: CorpusStats,
         wanted: Mapping[str, int],
         now: int,
+        shares: Mapping[int, float],
     ) -> tuple[int, list[int], dict[int, float], dict[str, Counter[int]]]:
         """Total, matches in display order, scores and facet counts from posting lists (the carrier's whole,
         the others maybe lean)."""
         posting_groups = [[lists.postings[t] for t in group if lists.postings.get(t)] for group in groups]
         if any(not group for group in posting_groups):
             return 0, [], {}, {facet: Counter() for facet in FACETS}
-        scores = score(posting_groups, corpus, self._weights, field_dfs=lists.field_dfs)
+        scores = score(posting_groups, corpus, self._weights, field_dfs=lists.field_dfs, shares=shares)
         allowed = self._filter(request, now, wanted)
         info = lists.documents
         matches = {doc: value for doc, value in scores.items() if allowed(info[doc])}

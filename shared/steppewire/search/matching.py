@@ -56,20 +56,22 @@ def fill(
     weights: FieldWeights,
     field_dfs: Mapping[int, tuple[int, int, int]],
     *,
+    shares: Mapping[int, float] | None = None,
     per_page: int,
     sort: Literal["relevance", "date"],
 ) -> Filled:
     """The tiers above, each added only while the answer is shorter than `per_page` (decided on the whole
     answer, never on the page asked, so that every page of it agrees on the total). `documents` holds a
-    posting of every article a list names (its per-document values); `filters` are groups that must match."""
+    posting of every article a list names (its per-document values); `filters` are groups that must match;
+    `shares` as `ranking.score`'s."""
     exact = [_docs(word.exact) for word in words]
     corrected = [_docs(word.corrected) for word in words]
     candidates = set().union(*exact, *corrected)
     for group in filters:
         candidates &= _docs(group)
     candidates = {doc for doc in candidates if doc in documents and allowed(documents[doc])}
-    exact_scores = score([word.exact for word in words], corpus, weights, match="any", field_dfs=field_dfs)
-    typo_scores = score([word.corrected for word in words], corpus, weights, match="any", field_dfs=field_dfs)
+    exact_scores = score([w.exact for w in words], corpus, weights, match="any", field_dfs=field_dfs, shares=shares)
+    typo_scores = score([w.corrected for w in words], corpus, weights, match="any", field_dfs=field_dfs)
     scores = {doc: exact_scores.get(doc, 0.0) + TYPO_WEIGHT * typo_scores.get(doc, 0.0) for doc in candidates}
     lacking = {
         doc: tuple(i for i in range(len(words)) if doc not in exact[i] and doc not in corrected[i])

@@ -64,12 +64,14 @@ def score(
     *,
     match: Literal["all", "any"] = "all",
     field_dfs: Mapping[int, tuple[int, int, int]] | None = None,
+    shares: Mapping[int, float] | None = None,
 ) -> dict[int, float]:
     """BM25F-style scores of the matching documents: `groups` has one entry per query word, each a list
     of posting lists OR-ed together (the word's term, or the terms a prefix expands to).
 
     A list that is only part of its term's postings (the documents of interest) gives its term's
-    per-field document frequencies in `field_dfs`, keyed by the list's `id()`: idf needs the whole list's."""
+    per-field document frequencies in `field_dfs`, keyed by the list's `id()`: idf needs the whole list's.
+    `shares` scales a list's contribution (by `id()`): a synonym standing for several words counts once."""
     if match not in ("all", "any"):
         raise ValueError(f"match must be 'all' or 'any', not {match!r}")
     field_weights = (weights.title, weights.summary, weights.body)
@@ -107,6 +109,9 @@ def score(
             tfs = list(map(_get_tf, postings))
             known = field_dfs.get(id(postings)) if field_dfs else None
             w_t, w_s, w_b = _weighted_idfs(known or field_df(tfs), field_weights, stats.documents)
+            if shares and id(postings) in shares:
+                share = shares[id(postings)]
+                w_t, w_s, w_b = w_t * share, w_s * share, w_b * share
             for posting, (tf_t, tf_s, tf_b) in zip(postings, tfs, strict=True):
                 doc = posting.doc
                 if candidates is not None and doc not in candidates:
