@@ -17,6 +17,11 @@ as its `P` item (the tail: what changed since its last merge) plus (`schema.py`)
   tails say how many chunks a term has now, and chunks that a stale directory did not name are read in one more
   round trip (an engine without a directory reads every list whole, so a large term's chunks that way).
 
+When fewer than a page match every word (`matching.fill`): one more read for the other words' whole lists
+(within `FILL_READ_UNITS`) and the typo items of a word that matches nothing (`typos.py`), one more for the
+corrections' lists. A question (more than `LONG_QUERY_WORDS` words) is read at once within `LONG_READ_UNITS`
+(`_long_search`). The editors' synonyms join the words they stand for (`_with_synonyms`).
+
 As-you-type: the completions of the last word come from a small prefix vocabulary item (and its tail). A warm container
 keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary
 they cost one read in between (3 round trips).
