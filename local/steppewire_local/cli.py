@@ -33,7 +33,7 @@ from steppewire.schedule_expressions import next_fire_time
 
 from .functions import FunctionSpec
 from .resources import BUCKET, QUEUE, TABLE, TOPIC
-from .site_server import SiteServer, site_headers
+from .site_server import SiteServer, site_edge
 from .stack import DEFAULT_API_PORT, DEFAULT_REGION, DEFAULT_STACK_NAME, LocalStack
 from .workers import WorkerRunner
 
@@ -214,8 +214,8 @@ def start_site(options: RunOptions, stack: LocalStack) -> tuple[SiteServer | Non
     folder = options.template.resolve().parent / SITE_FOLDER
     if not folder.is_dir() or stack.api_url is None:
         return None, f"Site           not served: no {folder} or no API"
-    headers = site_headers(stack.template.resources, stack.api_url)
-    site = SiteServer(folder, HOST, options.site_port, headers, {"api": stack.api_url})
+    edge = site_edge(stack.template.resources, stack.api_url)
+    site = SiteServer(folder, HOST, options.site_port, edge, {"api": stack.api_url})
     site.start()
     return site, f"Site           {site.url}/   ({folder}; /config.json points it at the API {stack.api_url})"
 

@@ -1,9 +1,10 @@
 """The reader's site for `run`: the repository's `site/` folder over HTTP, as CloudFront serves it.
 
-Same security headers as on AWS: they are read from the template's `SiteHeadersPolicy`, with the local
-API's origin added to `connect-src` and `img-src` (on AWS the API shares the site's origin, 'self').
-`/` is `index.html`, an unknown path is the site's `404.html` with status 404 (CloudFront's error
-response), and `/config.json` tells the site where the API is (on AWS that file is deployed beside it).
+What the edge does is read from the template: the security headers of `SiteHeadersPolicy` (with the
+local API's origin added to `connect-src` and `img-src`; on AWS the API shares the site's origin,
+'self'), `/` answered with ApiDistribution's DefaultRootObject (any other folder is no page, as in S3),
+an unknown path with its error page and status 404. `/config.json` tells the site where the API is (on
+AWS that file is deployed beside the site).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import json
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,8 +21,8 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 HEADERS_POLICY: Final = "SiteHeadersPolicy"
+DISTRIBUTION: Final = "ApiDistribution"
 CONFIG_PATH: Final = "/config.json"
-NOT_FOUND_PAGE: Final = "404.html"
 # What browsers need for ES modules (text/javascript) and what the site holds; charset for the text types.
 CONTENT_TYPES: Final[Mapping[str, str]] = {
     ".html": "text/html; charset=utf-8",
@@ -38,6 +40,23 @@ CONTENT_TYPES: Final[Mapping[str, str]] = {
     ".xml": "application/xml",
 }
 _API_SOURCES: Final = ("connect-src", "img-src")
+
+
+@dataclass(frozen=True)
+class SiteEdge:
+    headers: Mapping[str, str]
+    index_page: str
+    """What `/` answers, e.g. index.html."""
+    not_found_page: str
+    """What a missing file answers with status 404, e.g. /404.html."""
+
+
+def site_edge(resources: Mapping[str, Any], api_origin: str) -> SiteEdge:
+    distribution = resources[DISTRIBUTION]["Properties"]["DistributionConfig"]
+    (not_found,) = [e for e in distribution["CustomErrorResponses"] if e["ResponseCode"] == HTTPStatus.NOT_FOUND]
+    return SiteEdge(
+        site_headers(resources, api_origin), distribution["DefaultRootObject"], not_found["ResponsePagePath"]
+    )
 
 
 def site_headers(resources: Mapping[str, Any], api_origin: str) -> dict[str, str]:
@@ -64,11 +83,9 @@ def _allow_origin(policy: str, origin: str) -> str:
 class SiteServer:
     """A ThreadingHTTPServer of `folder` (port 0 = any free port) with the site's headers and config."""
 
-    def __init__(
-        self, folder: Path, host: str, port: int, headers: Mapping[str, str], config: Mapping[str, str]
-    ) -> None:
+    def __init__(self, folder: Path, host: str, port: int, edge: SiteEdge, config: Mapping[str, str]) -> None:
         self.folder = folder
-        handler = _handler_class(folder, dict(headers), json.dumps(dict(config)).encode())
+        handler = _handler_class(folder, edge, json.dumps(dict(config)).encode())
         self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="site", daemon=True)
@@ -87,7 +104,9 @@ class SiteServer:
         self._thread.join()
 
 
-def _handler_class(folder: Path, headers: dict[str, str], config: bytes) -> type[SimpleHTTPRequestHandler]:
+def _handler_class(folder: Path, edge: SiteEdge, config: bytes) -> type[SimpleHTTPRequestHandler]:
+    not_found_page = folder / edge.not_found_page.lstrip("/")
+
     class SiteHandler(SimpleHTTPRequestHandler):
         extensions_map = dict(CONTENT_TYPES)
 
@@ -95,24 +114,26 @@ def _handler_class(folder: Path, headers: dict[str, str], config: bytes) -> type
             super().__init__(*args, directory=str(folder), **kwargs)
 
         def end_headers(self) -> None:
-            for name, value in headers.items():
+            for name, value in edge.headers.items():
                 self.send_header(name, value)
             self.send_header("Cache-Control", "no-cache")  # an edited file shows on the next reload
             super().end_headers()
 
         def send_head(self) -> Any:
-            if urlsplit(self.path).path == CONFIG_PATH:
+            path = urlsplit(self.path).path
+            if path == CONFIG_PATH:
                 return self._send_bytes(HTTPStatus.OK, CONTENT_TYPES[".json"], config)
+            if path == "/":
+                self.path = "/" + edge.index_page
+            elif Path(self.translate_path(self.path)).is_dir():
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return None
             return super().send_head()
 
-        def list_directory(self, path: Any) -> None:
-            """No listings: a folder without index.html is not a page (S3 has none either)."""
-            self.send_error(HTTPStatus.NOT_FOUND)
-
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            page = folder / NOT_FOUND_PAGE
-            if code == HTTPStatus.NOT_FOUND and page.is_file():
-                body = self._send_bytes(HTTPStatus.NOT_FOUND, CONTENT_TYPES[".html"], page.read_bytes())
+            if code == HTTPStatus.NOT_FOUND and not_found_page.is_file():
+                page = not_found_page.read_bytes()
+                body = self._send_bytes(HTTPStatus.NOT_FOUND, CONTENT_TYPES[".html"], page)
                 if self.command != "HEAD":
                     self.copyfile(body, self.wfile)
                 return

@@ -14,7 +14,7 @@ import pytest
 
 from steppewire_local import LocalStack
 from steppewire_local.samples import SAMPLES, SampleArticles
-from steppewire_local.site_server import SiteServer, site_headers
+from steppewire_local.site_server import SiteEdge, SiteServer, site_edge
 from tests.integration.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -34,16 +34,16 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def headers() -> dict[str, str]:
-    return site_headers(LocalStack.create(ROOT / "template.yaml").template.resources, API)
+def edge() -> SiteEdge:
+    return site_edge(LocalStack.create(ROOT / "template.yaml").template.resources, API)
 
 
 @pytest.fixture
-def site(tmp_path: Path, headers: dict[str, str]) -> Iterator[Callable[..., tuple[int, Message, bytes]]]:
+def site(tmp_path: Path, edge: SiteEdge) -> Iterator[Callable[..., tuple[int, Message, bytes]]]:
     for name, text in FILES.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    server = SiteServer(tmp_path, "127.0.0.1", 0, headers, {"api": API})
+    server = SiteServer(tmp_path, "127.0.0.1", 0, edge, {"api": API})
     server.start()
 
     def get(path: str, method: str = "GET") -> tuple[int, Message, bytes]:
@@ -64,7 +64,6 @@ def site(tmp_path: Path, headers: dict[str, str]) -> Iterator[Callable[..., tupl
     [
         ("/", "text/html; charset=utf-8", "index.html"),
         ("/index.html", "text/html; charset=utf-8", "index.html"),
-        ("/search/", "text/html; charset=utf-8", "search/index.html"),
         ("/app.js", "text/javascript; charset=utf-8", "app.js"),
         ("/style.css", "text/css; charset=utf-8", "style.css"),
         ("/img/logo.svg", "image/svg+xml", "img/logo.svg"),
@@ -77,7 +76,10 @@ def test_files_are_served_with_their_content_type(site, path: str, content_type:
     assert (status, headers["Content-Type"], body.decode()) == (200, content_type, FILES[file])
 
 
-@pytest.mark.parametrize("path", ["/nope", "/nope.js", "/empty/", "/../template.yaml", "/%2e%2e/template.yaml"])
+# A folder is no page but at the root, as on CloudFront (DefaultRootObject) over S3: the site links files.
+@pytest.mark.parametrize(
+    "path", ["/nope", "/nope.js", "/empty/", "/search/", "/search", "/../template.yaml", "/%2e%2e/template.yaml"]
+)
 def test_an_unknown_path_is_the_sites_404_page_with_status_404(site, path: str) -> None:
     status, headers, body = site(path)
     assert (status, headers["Content-Type"], body.decode()) == (404, "text/html; charset=utf-8", FILES["404.html"])
