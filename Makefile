@@ -101,15 +101,9 @@ deploy: build
 	$(SAM) deploy --guided --template-file .aws-sam/build/template.yaml
 
 ## make deploy-site STACK=<stack name>: site/ to the stack's SiteBucket, with a config.json naming the edge as the API
-# Files are cached 5 minutes at the edge and in browsers: a deploy is live everywhere within that.
-STACK_OUTPUT = $(AWS) cloudformation describe-stacks --stack-name $(STACK) --output text \
-	--query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue"
-deploy-site: $(AWS)
+deploy-site: $(VENV)/.synced
 	@test -n "$(STACK)" || { echo "usage: make deploy-site STACK=<stack name>" >&2; exit 2; }
-	bucket=$$($(call STACK_OUTPUT,SiteBucketName)) && edge=$$($(call STACK_OUTPUT,ApiEdgeUrl)) && \
-	$(AWS) s3 sync site/ "s3://$$bucket/" --delete --exclude config.json --cache-control "public, max-age=300" && \
-	printf '{"api": "%s"}\n' "$$edge" | $(AWS) s3 cp - "s3://$$bucket/config.json" \
-		--content-type application/json --cache-control "public, max-age=300"
+	$(PY) tools/deploy_site.py "$(STACK)"
 
 clean:
 	rm -rf .venv .tools .sam .checkov .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache .hypothesis
