@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
+
+from .api_gateway import BackgroundHttpServer
 
 HEADERS_POLICY: Final = "SiteHeadersPolicy"
 DISTRIBUTION: Final = "ApiDistribution"
@@ -80,28 +81,11 @@ def _allow_origin(policy: str, origin: str) -> str:
     return "; ".join(f"{d} {origin}" if d.split()[0] in _API_SOURCES else d for d in directives)
 
 
-class SiteServer:
-    """A ThreadingHTTPServer of `folder` (port 0 = any free port) with the site's headers and config."""
+class SiteServer(BackgroundHttpServer):
+    """`folder` with the site's edge settings and the generated config.json."""
 
     def __init__(self, folder: Path, host: str, port: int, edge: SiteEdge, config: Mapping[str, str]) -> None:
-        self.folder = folder
-        handler = _handler_class(folder, edge, json.dumps(dict(config)).encode())
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="site", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+        super().__init__(_handler_class(folder, edge, json.dumps(dict(config)).encode()), host, port, "site")
 
 
 def _handler_class(folder: Path, edge: SiteEdge, config: bytes) -> type[SimpleHTTPRequestHandler]:
