@@ -88,6 +88,11 @@ class SiteServer(BackgroundHttpServer):
         super().__init__(_handler_class(folder, edge, json.dumps(dict(config)).encode()), host, port, "site")
 
 
+def _not_a_file_name(local_path: str) -> bool:
+    """A folder (no page but the root, as in S3), or a name no file can have (%00)."""
+    return "\x00" in local_path or Path(local_path).is_dir()
+
+
 def _handler_class(folder: Path, edge: SiteEdge, config: bytes) -> type[SimpleHTTPRequestHandler]:
     not_found_page = folder / edge.not_found_page.lstrip("/")
 
@@ -109,7 +114,7 @@ def _handler_class(folder: Path, edge: SiteEdge, config: bytes) -> type[SimpleHT
                 return self._send_bytes(HTTPStatus.OK, CONTENT_TYPES[".json"], config)
             if path == "/":
                 self.path = "/" + edge.index_page
-            elif Path(self.translate_path(self.path)).is_dir():
+            elif _not_a_file_name(self.translate_path(self.path)):
                 self.send_error(HTTPStatus.NOT_FOUND)
                 return None
             return super().send_head()

@@ -9,8 +9,11 @@ from collections.abc import Callable, Iterator
 from email.message import Message
 from pathlib import Path
 from urllib.error import HTTPError
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from steppewire_local import LocalStack
 from steppewire_local.samples import SAMPLES, SampleArticles
@@ -33,6 +36,12 @@ FILES = {
 }
 
 
+def write_site(folder: Path) -> None:
+    for name, text in FILES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def edge() -> SiteEdge:
     return site_edge(LocalStack.create(ROOT / "template.yaml").template.resources, API)
@@ -40,9 +49,7 @@ def edge() -> SiteEdge:
 
 @pytest.fixture
 def site(tmp_path: Path, edge: SiteEdge) -> Iterator[Callable[..., tuple[int, Message, bytes]]]:
-    for name, text in FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write_site(tmp_path)
     server = SiteServer(tmp_path, "127.0.0.1", 0, edge, {"api": API})
     server.start()
 
@@ -135,3 +142,33 @@ def test_the_api_answers_a_cross_origin_get_from_the_local_site(deploy: Callable
     assert (answer.status, answer.header("Access-Control-Allow-Origin")) == (200, "*")
     assert preflight.header("Access-Control-Allow-Origin") == "*"
     assert "GET" in preflight.header("Access-Control-Allow-Methods")
+
+
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory: pytest.TempPathFactory, edge: SiteEdge) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("served")
+    (root / "secret.txt").write_text("outside the site", encoding="utf-8")
+    write_site(root / "site")
+    server = SiteServer(root / "site", "127.0.0.1", 0, edge, {"api": API})
+    server.start()
+    yield server.url, root / "site"
+    server.stop()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    path=st.lists(
+        st.sampled_from(["..", ".", "%2e%2e", "secret.txt", "index.html", "img", "", "%00", "ü"]) | st.text(max_size=8)
+    )
+)
+def test_no_path_fails_or_reaches_outside_the_site(served_site: tuple[str, Path], path: list[str]) -> None:
+    url, folder = served_site
+    request_path = "/" + quote("/".join(path), safe="/%")
+    try:
+        with urllib.request.urlopen(url + request_path, timeout=10) as response:
+            status, body = response.status, response.read()
+    except HTTPError as error:
+        status, body = error.code, error.read()
+    assert status in (200, 400, 404), request_path
+    if status == 200:
+        assert body in {(folder / name).read_bytes() for name in FILES} | {json.dumps({"api": API}).encode()}
