@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/local:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench eval invoke import reindex deploy clean
+.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench eval invoke import reindex deploy deploy-site clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -99,6 +99,11 @@ reindex: $(VENV)/.synced
 
 deploy: build
 	$(SAM) deploy --guided --template-file .aws-sam/build/template.yaml
+
+## make deploy-site STACK=<stack name>: site/ to the stack's SiteBucket, with a config.json naming the edge as the API
+deploy-site: $(VENV)/.synced
+	@test -n "$(STACK)" || { echo "usage: make deploy-site STACK=<stack name>" >&2; exit 2; }
+	$(PY) tools/deploy_site.py "$(STACK)"
 
 clean:
 	rm -rf .venv .tools .sam .checkov .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache .hypothesis

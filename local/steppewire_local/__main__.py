@@ -1,4 +1,5 @@
 from .cli import main
 from .recorded_feeds import RecordedRatesFeeds
+from .samples import SampleArticles
 
-raise SystemExit(main(extensions=[RecordedRatesFeeds()]))
+raise SystemExit(main(extensions=[RecordedRatesFeeds(), SampleArticles()]))

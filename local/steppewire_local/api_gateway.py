@@ -364,13 +364,13 @@ def _error_response(status: int, message: str, error_type: str | None, request_i
     return ApiResponse(status, headers, json.dumps({"message": message}).encode())
 
 
-class ApiServer:
-    """`ApiGateway` behind a stdlib ThreadingHTTPServer (the runner decides what runs concurrently)."""
+class BackgroundHttpServer:
+    """A stdlib ThreadingHTTPServer (port 0 = any free port) served from a daemon thread."""
 
-    def __init__(self, gateway: ApiGateway, host: str, port: int) -> None:
-        self._httpd = ThreadingHTTPServer((host, port), _handler_class(gateway))
+    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str) -> None:
+        self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="api-gateway", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name=name, daemon=True)
 
     @property
     def url(self) -> str:
@@ -384,6 +384,13 @@ class ApiServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
+
+
+class ApiServer(BackgroundHttpServer):
+    """`ApiGateway` behind the server (the runner decides what runs concurrently)."""
+
+    def __init__(self, gateway: ApiGateway, host: str, port: int) -> None:
+        super().__init__(_handler_class(gateway), host, port, "api-gateway")
 
 
 def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:

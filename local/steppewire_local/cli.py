@@ -33,6 +33,7 @@ from steppewire.schedule_expressions import next_fire_time
 
 from .functions import FunctionSpec
 from .resources import BUCKET, QUEUE, TABLE, TOPIC
+from .site_server import SiteServer, site_edge
 from .stack import DEFAULT_API_PORT, DEFAULT_REGION, DEFAULT_STACK_NAME, LocalStack
 from .workers import WorkerRunner
 
@@ -40,6 +41,8 @@ log = logging.getLogger("steppewire_local")
 
 HOST: Final = "127.0.0.1"
 DEFAULT_AWS_PORT: Final = 5000
+DEFAULT_SITE_PORT: Final = 8080
+SITE_FOLDER: Final = "site"  # beside the template
 STATE_FILE: Final = "state.json"
 LOG_DIR: Final = "logs"
 
@@ -66,6 +69,7 @@ class RunOptions:
     template: Path = Path("template.yaml")
     api_port: int = DEFAULT_API_PORT
     aws_port: int = DEFAULT_AWS_PORT
+    site_port: int = DEFAULT_SITE_PORT
     parameters: dict[str, str] = field(default_factory=dict)
     stack_name: str = DEFAULT_STACK_NAME
     state_dir: Path = Path(".local-stack")
@@ -80,6 +84,7 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] =
     run_parser.add_argument("--template", type=Path, default=RunOptions.template)
     run_parser.add_argument("--api-port", type=int, default=RunOptions.api_port)
     run_parser.add_argument("--aws-port", type=int, default=RunOptions.aws_port)
+    run_parser.add_argument("--site-port", type=int, default=RunOptions.site_port, help="the reader's site (site/)")
     run_parser.add_argument("--stack-name", default=RunOptions.stack_name)
     run_parser.add_argument(
         "--parameter-overrides", nargs="+", default=[], metavar="KEY=VALUE", help="as for sam deploy"
@@ -115,6 +120,7 @@ def main(argv: Sequence[str] | None = None, extensions: Sequence[RunExtension] =
         template=args.template,
         api_port=args.api_port,
         aws_port=args.aws_port,
+        site_port=args.site_port,
         parameters=parameters,
         stack_name=args.stack_name,
         state_dir=args.state_dir,
@@ -141,7 +147,12 @@ def parse_parameter_overrides(items: Sequence[str]) -> dict[str, str]:
 # ---------------------------------------------------------------------------- run
 def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
     _configure_logging(logging.INFO)
-    for port, what in ((options.aws_port, "AWS endpoint (--aws-port)"), (options.api_port, "API (--api-port)")):
+    ports = (
+        (options.aws_port, "AWS endpoint (--aws-port)"),
+        (options.api_port, "API (--api-port)"),
+        (options.site_port, "site (--site-port)"),
+    )
+    for port, what in ports:
         if not _port_free(port):
             print(f"error: port {port} for the {what} is already in use", file=sys.stderr)
             return 1
@@ -159,6 +170,7 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
     log_dir = None if options.json_logs else options.state_dir / LOG_DIR
     started: list[RunExtension] = []
     stack: LocalStack | None = None
+    site: SiteServer | None = None
     try:
         parameters: dict[str, str] = {}
         for extension in extensions:
@@ -173,6 +185,8 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
             started.append(extension)
             extra_lines += extension.before_start(stack)
         stack.start_background(api_host=HOST, api_port=options.api_port)
+        site, site_line = start_site(options, stack)
+        extra_lines.append(site_line)
         write_state(state_file, stack, endpoint)
         print(summary(stack, endpoint, state_file, extra_lines, log_dir), flush=True)
         while not stopping.wait(0.5):
@@ -183,6 +197,8 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
+        if site is not None:
+            site.stop()
         if stack is not None:
             stack.stop()
         for extension in reversed(started):
@@ -191,6 +207,17 @@ def run(options: RunOptions, extensions: Sequence[RunExtension] = ()) -> int:
         state_file.unlink(missing_ok=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def start_site(options: RunOptions, stack: LocalStack) -> tuple[SiteServer | None, str]:
+    """The site folder served beside the API, calling it cross-origin; or why not."""
+    folder = options.template.resolve().parent / SITE_FOLDER
+    if not folder.is_dir() or stack.api_url is None:
+        return None, f"Site           not served: no {folder} or no API"
+    edge = site_edge(stack.template.resources, stack.api_url)
+    site = SiteServer(folder, HOST, options.site_port, edge, {"api": stack.api_url})
+    site.start()
+    return site, f"Site           {site.url}/   ({folder}; /config.json points it at the API {stack.api_url})"
 
 
 def use_local_aws(endpoint: str, region: str) -> None:

@@ -28,12 +28,12 @@ def free_port() -> int:
 
 
 def test_run_serves_prints_a_line_per_invocation_and_stops_within_5_s_of_sigterm(tmp_path: Path) -> None:
-    api_port, aws_port = free_port(), free_port()
+    api_port, aws_port, site_port = free_port(), free_port(), free_port()
     environment = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
     environment["PYTHONPATH"] = os.pathsep.join(str(REPO_ROOT / part) for part in ("shared", "local", "."))
     output = tmp_path / "output.txt"
     command = [sys.executable, "-m", "steppewire_local", "run", "--api-port", str(api_port)]
-    command += ["--aws-port", str(aws_port), "--state-dir", str(tmp_path / "state")]
+    command += ["--aws-port", str(aws_port), "--site-port", str(site_port), "--state-dir", str(tmp_path / "state")]
     with output.open("wb") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT)
     try:
@@ -45,6 +45,8 @@ def test_run_serves_prints_a_line_per_invocation_and_stops_within_5_s_of_sigterm
         with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/rates", timeout=30) as response:
             assert response.status == 200
             assert json.loads(response.read())["items"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{site_port}/config.json", timeout=30) as response:
+            assert json.loads(response.read()) == {"api": f"http://127.0.0.1:{api_port}"}
 
         process.send_signal(signal.SIGTERM)
         stopping = time.monotonic()
