@@ -17,12 +17,12 @@ function tickItem(item, locale) {
   if (item.stale) details.push(t("rates.staleReason", { reason: item.stale_reason || "" }));
   const arrow = { up: "▲", down: "▼", flat: "", none: "" }[change.dir];
   const word = { up: t("rates.up"), down: t("rates.down"), flat: t("rates.flat"), none: t("rates.nochange") }[change.dir];
-  const detail = h("p", { id: detailId, class: "tick-detail", hidden: true }, details.join(" "));
+  const detail = h("p", { id: detailId, class: "tick-detail", hidden: true }, details.join(" · "));
   const button = h(
     "button",
-    { type: "button", class: "tick-btn", "aria-expanded": "false", "aria-controls": detailId, title: details.join(" ") },
+    { type: "button", class: "tick-btn", "aria-expanded": "false", "aria-controls": detailId, title: details.join(" · ") },
     h("span", { class: "code" }, item.currency),
-    h("span", { class: "value" }, h("span", { class: "sr-only" }, "1 USD = "), formatRate(item.local_per_usd, locale)),
+    h("span", { class: "value" }, formatRate(item.local_per_usd, locale), h("span", { class: "sr-only" }, ` ${t("rates.perUsd")},`)),
     h(
       "span",
       { class: `chg ${change.dir}` },
@@ -53,6 +53,8 @@ function renderTicker() {
 const W = 300;
 const H = 130;
 const PAD = 18;
+const SHORT_DATE = { day: "numeric", month: "short" };
+const PLOT_H = H - 16; // the line's box; the dates go below it
 
 function chartFigure(currency, history) {
   const titleId = `chart-${currency}-title`;
@@ -64,7 +66,7 @@ function chartFigure(currency, history) {
   }
   const locale = lang();
   const points = history.items.map((p) => ({ date: p.date, value: Number(p.local_per_usd) }));
-  const g = chartGeometry(points, W, H, PAD);
+  const g = chartGeometry(points, W, PLOT_H, PAD);
   const fmt = (v) => formatRate(v, locale);
   const desc = t("chart.desc", {
     from: formatDate(g.first.date),
@@ -82,14 +84,14 @@ function chartFigure(currency, history) {
     { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${titleId} ${descId}` },
     s("title", { id: titleId }, caption),
     s("desc", { id: descId }, desc),
-    s("line", { class: "axis", x1: PAD, x2: W - PAD, y1: H - PAD + 4, y2: H - PAD + 4 }),
+    s("line", { class: "axis", x1: PAD, x2: W - PAD, y1: PLOT_H - PAD + 6, y2: PLOT_H - PAD + 6 }),
     s("path", { class: "line", d: g.d }),
     s("circle", { class: "dot-max", cx: g.max.x, cy: g.max.y, r: 3.5 }),
     s("circle", { class: "dot-min", cx: g.min.x, cy: g.min.y, r: 3.5 }),
     s("text", { x: g.max.x, y: Math.max(10, g.max.y - 6), "text-anchor": anchor(g.max.x) }, t("chart.max", { value: fmt(g.max.value) })),
-    s("text", { x: g.min.x, y: Math.min(H - PAD, g.min.y + 14), "text-anchor": anchor(g.min.x) }, t("chart.min", { value: fmt(g.min.value) })),
-    s("text", { class: "date", x: PAD, y: H - 2, "text-anchor": "start" }, formatDate(g.first.date, { dateStyle: "short" })),
-    s("text", { class: "date", x: W - PAD, y: H - 2, "text-anchor": "end" }, formatDate(g.last.date, { dateStyle: "short" })),
+    s("text", { x: g.min.x, y: g.min.y + 16, "text-anchor": anchor(g.min.x) }, t("chart.min", { value: fmt(g.min.value) })),
+    s("text", { class: "date", x: PAD, y: H - 2, "text-anchor": "start" }, formatDate(g.first.date, SHORT_DATE)),
+    s("text", { class: "date", x: W - PAD, y: H - 2, "text-anchor": "end" }, formatDate(g.last.date, SHORT_DATE)),
   );
   return h("figure", { class: "chart" }, h("figcaption", { "aria-hidden": "true" }, caption), svg);
 }
@@ -147,9 +149,11 @@ function renderConversion() {
   const c = lastConversion;
   const locale = lang();
   box.replaceChildren(
+    ...[
     h("p", { class: "big" }, `${formatDecimal(c.amount, locale)} ${c.from} = ${formatDecimal(c.result, locale)} ${c.to}`),
     h("p", { class: "meta" }, t("conv.rate", { from: c.from, to: c.to, rate: formatDecimal(c.rate, locale), date: formatDate(c.date) })),
     c.carried_forward && h("p", { class: "meta" }, t("conv.carried")),
+    ].filter(Boolean),
   );
 }
 

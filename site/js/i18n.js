@@ -26,12 +26,12 @@ const DICT = {
     "rates.down": "down",
     "rates.flat": "unchanged",
     "rates.nochange": "no earlier rate to compare",
-    "rates.detail": "Rate of {date}, source: {source}.",
-    "rates.since": "Change since {date}.",
-    "rates.staleReason": "Not confirmed by the latest run: {reason}",
-    "rates.peg": "Official peg.",
+    "rates.detail": "Rate of {date}, source: {source}",
+    "rates.since": "change since {date}",
+    "rates.staleReason": "not confirmed by the latest run: {reason}",
+    "rates.peg": "official peg",
     "rates.error": "Rates are unavailable right now ({msg}).",
-    "rates.value": "{value} {cur} per US dollar",
+    "rates.perUsd": "per US dollar",
     "src.NBK": "National Bank of Kazakhstan",
     "src.NBKR": "National Bank of the Kyrgyz Republic",
     "src.NBT": "National Bank of Tajikistan",
@@ -54,7 +54,7 @@ const DICT = {
     "conv.swap": "Swap",
     "conv.swapLabel": "Swap the currencies",
     "conv.bad": "Enter a positive amount, for example 1500 or 1 500.50.",
-    "conv.rate": "1 {from} = {rate} {to}, rate of {date}.",
+    "conv.rate": "1 {from} = {rate} {to} · rate of {date}",
     "conv.carried": "The latest official rate on or before the requested day.",
     "conv.error": "Conversion failed: {msg}",
     "latest.title": "Latest articles",
@@ -123,12 +123,12 @@ const DICT = {
     "rates.down": "снижение",
     "rates.flat": "без изменений",
     "rates.nochange": "нет более раннего курса для сравнения",
-    "rates.detail": "Курс на {date}, источник: {source}.",
-    "rates.since": "Изменение с {date}.",
-    "rates.staleReason": "Не подтверждён последним обновлением: {reason}",
-    "rates.peg": "Официальная привязка.",
+    "rates.detail": "Курс на {date}, источник: {source}",
+    "rates.since": "изменение к {date}",
+    "rates.staleReason": "не подтверждён последним обновлением: {reason}",
+    "rates.peg": "официальная привязка",
     "rates.error": "Курсы сейчас недоступны ({msg}).",
-    "rates.value": "{value} {cur} за доллар США",
+    "rates.perUsd": "за доллар США",
     "src.NBK": "Национальный банк Казахстана",
     "src.NBKR": "Национальный банк Кыргызской Республики",
     "src.NBT": "Национальный банк Таджикистана",
@@ -151,7 +151,7 @@ const DICT = {
     "conv.swap": "Поменять",
     "conv.swapLabel": "Поменять валюты местами",
     "conv.bad": "Введите положительную сумму, например 1500 или 1 500,50.",
-    "conv.rate": "1 {from} = {rate} {to}, курс на {date}.",
+    "conv.rate": "1 {from} = {rate} {to} · курс на {date}",
     "conv.carried": "Последний официальный курс на запрошенный день или раньше.",
     "conv.error": "Не удалось пересчитать: {msg}",
     "latest.title": "Последние статьи",
@@ -233,7 +233,8 @@ export function t(key, vars) {
 export function formatDate(iso, options) {
   // A bare date is a calendar day: format it at noon UTC so no time zone moves it to another day.
   const d = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T12:00:00Z`) : new Date(iso);
-  return new Intl.DateTimeFormat(current, { timeZone: "UTC", dateStyle: "medium", ...options }).format(d);
+  const style = options && (options.day || options.month) ? {} : { dateStyle: "medium" };
+  return new Intl.DateTimeFormat(current, { timeZone: "UTC", ...style, ...options }).format(d);
 }
 
 // Texts and attributes of the static markup: data-i18n="key", data-i18n-attr="attr:key,attr:key".
