@@ -126,7 +126,7 @@ function pager(a) {
   if (pages <= 1) return [];
   const items = [];
   const locale = lang();
-  if (a.page > 1) items.push(stateLink({ ...state, page: a.page - 1 }, { rel: "prev" }, t("search.prev")));
+  if (a.page > 1) items.push(stateLink({ ...state, page: Math.min(a.page - 1, pages) }, { rel: "prev" }, t("search.prev")));
   for (const p of pageWindow(Math.min(a.page, pages), pages)) {
     items.push(
       p === null
@@ -179,7 +179,7 @@ function render() {
   const range = resultRange(a.total, a.page, a.per_page);
   count.textContent = range
     ? t("search.range", { first: formatInteger(range.first, locale), last: formatInteger(range.last, locale), total: formatInteger(range.total, locale) })
-    : t("search.none", { q: state.q });
+    : t("search.zero");
   $("notices").replaceChildren(...notices(a));
   results.replaceChildren(...a.results.map(hit));
   if (a.results.length === 0) $("empty").replaceChildren(...emptyState(a));
