@@ -1,7 +1,8 @@
 // One article: article.html?slug=…; a 404 from the API is a "not found" page.
 import { apiUrl, getJSON, seg } from "./api.js";
 import { $, h } from "./dom.js";
-import { formatDate, languageName, readIn, start, t } from "./i18n.js";
+import { formatDate, languageName, readIn, t } from "./i18n.js";
+import { startPage } from "./page.js";
 
 const NEWSROOM_TZ = "Asia/Almaty";
 const slug = new URLSearchParams(location.search).get("slug") || "";
@@ -20,6 +21,7 @@ function when(iso) {
 
 function notFound() {
   document.title = `${t("article.notFound")} · Steppe Wire`;
+  if (!document.querySelector('meta[name="robots"]')) document.head.append(h("meta", { name: "robots", content: "noindex" }));
   return [
     h("h1", {}, t("article.notFound")),
     h("p", {}, t("article.notFoundText")),
@@ -86,7 +88,7 @@ async function load() {
 }
 
 let started = false;
-start(() => {
+startPage(() => {
   if (started) return render();
   started = true;
   load();

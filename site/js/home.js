@@ -2,7 +2,8 @@
 import { getJSON, seg } from "./api.js";
 import { $, h, s } from "./dom.js";
 import { chartGeometry, formatChange, formatDecimal, formatRate, parseAmount } from "./format.js";
-import { formatDate, lang, start, t } from "./i18n.js";
+import { formatDate, lang, t } from "./i18n.js";
+import { startPage } from "./page.js";
 
 let ticker = null; // the last /rates answer, kept to re-render on a language change
 const histories = new Map(); // currency -> /rates/{currency}/history answer or an Error
@@ -209,7 +210,7 @@ async function loadLatest() {
 
 let started = false;
 
-start(() => {
+startPage(() => {
   document.title = t("home.title");
   if (!started) {
     started = true;

@@ -1,6 +1,7 @@
 // The 404 page: only the interface language.
-import { start, t } from "./i18n.js";
+import { t } from "./i18n.js";
+import { startPage } from "./page.js";
 
-start(() => {
+startPage(() => {
   document.title = `${t("notfound.title")} · Steppe Wire`;
 });

@@ -2,7 +2,8 @@
 import { getJSON, seg } from "./api.js";
 import { $, h } from "./dom.js";
 import { formatInteger, pageCount, pageWindow, paramsFromState, resultRange, stateFromParams, typedQuery } from "./format.js";
-import { formatDate, lang, languageName, start, t } from "./i18n.js";
+import { formatDate, lang, languageName, t } from "./i18n.js";
+import { startPage } from "./page.js";
 
 const DEBOUNCE_MS = 250;
 const FACETS = ["lang", "category", "country"];
@@ -25,7 +26,7 @@ function stateLink(next, attrs, ...children) {
     event.preventDefault();
     navigate(next, true);
     if (next.q !== $("q").value) $("q").value = next.q;
-    $("count").focus?.();
+    if (a.closest("#pager")) $("count").focus(); // a new page: start reading from its count
   });
   return a;
 }
@@ -48,7 +49,9 @@ async function run() {
   }
   const controller = new AbortController();
   inflight = controller;
-  $("count").textContent = t("search.loading");
+  // Only the first search says so: the live count is not rewritten on every keystroke.
+  if (answer === null) $("count").textContent = t("search.loading");
+  $("results").setAttribute("aria-busy", "true");
   const params = { q: state.q, page: state.page };
   for (const f of FACETS) params[f] = state[f];
   try {
@@ -59,6 +62,7 @@ async function run() {
   }
   if (inflight !== controller) return;
   inflight = null;
+  $("results").removeAttribute("aria-busy");
   render();
 }
 
@@ -191,7 +195,7 @@ function render() {
 
 let started = false;
 
-start(() => {
+startPage(() => {
   if (started) return render();
   started = true;
   const input = $("q");
