@@ -5,7 +5,10 @@ import { formatDate, languageName, readIn, t } from "./i18n.js";
 import { startPage } from "./page.js";
 
 const NEWSROOM_TZ = "Asia/Almaty";
-const slug = new URLSearchParams(location.search).get("slug") || "";
+// article.html?slug=…, or /articles/<slug> (the API's public links) where the server maps it to this page.
+const slug =
+  new URLSearchParams(location.search).get("slug") ||
+  decodeURIComponent(location.pathname.match(/^\/articles\/([^/]+)\/?$/)?.[1] || "");
 let article = null; // the answer, an Error, or null while loading
 let feedHref = "";
 
@@ -31,14 +34,14 @@ function notFound() {
 
 function view(a) {
   document.title = `${a.title} · Steppe Wire`;
-  const body = h("div", { class: "body" });
+  const body = h("div", { class: "body", lang: a.lang });
   body.innerHTML = a.body_html; // sanitized by the publishing service (allow-list)
-  const tags = a.tags.length > 0 && h("p", { class: "meta" }, `${t("article.tags")}: ${a.tags.join(", ")}`);
+  const tags = a.tags.length > 0 && h("p", { class: "meta" }, `${t("article.tags")}: `, h("span", { lang: a.lang }, a.tags.join(", ")));
   return [
     h("header", {},
-      a.category && h("p", { class: "meta" }, [a.category, a.country].filter(Boolean).join(" · ")),
-      h("h1", {}, a.title),
-      a.summary && h("p", { class: "lead" }, a.summary),
+      a.category && h("p", { class: "meta", lang: a.lang }, [a.category, a.country].filter(Boolean).join(" · ")),
+      h("h1", { lang: a.lang }, a.title),
+      a.summary && h("p", { class: "lead", lang: a.lang }, a.summary),
       a.author && h("p", { class: "meta" }, t("article.by", { author: a.author })),
       when(a.published_at),
       a.translations.length > 0 && h("ul", { class: "translations" },
@@ -63,11 +66,9 @@ function render() {
   }
   status.textContent = "";
   if (article instanceof Error) {
-    el.removeAttribute("lang");
     el.replaceChildren(...notFound());
   } else {
-    el.lang = article.lang;
-    el.replaceChildren(...view(article));
+    el.replaceChildren(...view(article).filter(Boolean));
   }
   el.hidden = false;
 }

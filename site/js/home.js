@@ -183,10 +183,10 @@ function articleCard(a) {
   const href = `/article.html?slug=${seg(a.slug)}`;
   return h(
     "li",
-    { lang: a.lang },
-    h("h3", {}, h("a", { href }, a.title)),
+    {},
+    h("h3", { lang: a.lang }, h("a", { href }, a.title)),
     h("p", { class: "meta" }, h("time", { datetime: a.published_at }, formatDate(a.published_at, { timeZone: "Asia/Almaty" })), a.category ? ` · ${a.category}` : ""),
-    a.excerpt && h("p", {}, a.excerpt),
+    a.excerpt && h("p", { lang: a.lang }, a.excerpt),
   );
 }
 

@@ -99,13 +99,13 @@ function facetGroups(facets) {
 function hit(r) {
   const title = h("a", { href: `/article.html?slug=${seg(r.slug)}` });
   title.innerHTML = r.title_highlighted; // server-escaped, only <mark> inside
-  const snippet = h("p", {});
+  const snippet = h("p", { lang: r.lang });
   snippet.innerHTML = r.snippet; // server-escaped, only <mark> inside
   const meta = [formatDate(r.date, { timeZone: "Asia/Almaty" }), languageName(r.lang), r.category, r.country].filter(Boolean);
   return h(
     "li",
-    { lang: r.lang },
-    h("h3", {}, title),
+    {},
+    h("h3", { lang: r.lang }, title),
     h("p", { class: "meta" }, h("time", { datetime: r.date }, meta[0]), ` · ${meta.slice(1).join(" · ")}`),
     snippet,
     r.missing.length > 0 && h("p", { class: "meta missing" }, `${t("search.missing")} `, ...r.missing.map((w, i) => [i ? ", " : "", h("s", {}, w)])),
