@@ -12,6 +12,8 @@ let state = stateFromParams(new URLSearchParams(location.search));
 let answer = null; // the last answer shown (or an Error), kept to re-render on a language change
 let inflight = null;
 let timer = 0;
+// Typing replaces one history entry; the first change after a navigation gets its own, so Back returns to it.
+let typing = false;
 
 const href = (next) => {
   const q = paramsFromState(next).toString();
@@ -24,9 +26,10 @@ function stateLink(next, attrs, ...children) {
   a.addEventListener("click", (event) => {
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
+    typing = false;
     navigate(next, true);
     if (next.q !== $("q").value) $("q").value = next.q;
-    if (a.closest("#pager")) $("count").focus(); // a new page: start reading from its count
+    $("count").focus(); // the links are redrawn: reading goes on from the new count
   });
   return a;
 }
@@ -205,18 +208,22 @@ startPage(() => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const q = typedQuery(input.value);
-      if (q !== state.q) navigate({ ...state, q, page: 1 }, false);
+      if (q === state.q) return;
+      navigate({ ...state, q, page: 1 }, !typing);
+      typing = true;
     }, DEBOUNCE_MS);
   });
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const q = typedQuery(input.value);
-    if (q !== state.q) navigate({ ...state, q, page: 1 }, true);
+    if (q !== state.q) navigate({ ...state, q, page: 1 }, !typing);
     else run();
+    typing = false;
   });
   window.addEventListener("popstate", () => {
     state = stateFromParams(new URLSearchParams(location.search));
     input.value = state.q;
+    typing = false;
     run();
   });
   run();
