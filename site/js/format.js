@@ -1,16 +1,24 @@
 // Pure helpers (no DOM, no fetch): unit-tested with `node --test site/tests/`.
 
-// A rate has at least 4 significant digits (TMT 3.5 shows as 3.500) and at most 6.
+// Significant digits of a decimal string: "0.000082572156" -> 8, "150000" -> 2, "3.50" -> 2.
+export function significantDigits(value) {
+  const digits = String(value).replace(/^[-+]/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
+  return Math.max(1, digits.length);
+}
+
+// A rate as its source quotes it, with at least 4 significant digits (TMT 3.5 shows as 3.500), at most 8.
 export function formatRate(value, locale) {
   return new Intl.NumberFormat(locale, {
     minimumSignificantDigits: 4,
-    maximumSignificantDigits: 6,
+    maximumSignificantDigits: Math.min(8, Math.max(4, significantDigits(value))),
   }).format(Number(value));
 }
 
-// An exact decimal string from the API (a conversion result); Intl formats strings exactly where supported.
+// An exact decimal string from the API (a conversion), every digit shown and nothing invented.
 export function formatDecimal(value, locale) {
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 8 }).format(value);
+  return new Intl.NumberFormat(locale, {
+    maximumSignificantDigits: Math.min(21, significantDigits(value)),
+  }).format(Number(value));
 }
 
 export function formatInteger(value, locale) {

@@ -14,6 +14,7 @@ function tickItem(item, locale) {
   const source = t(`src.${item.source}`);
   const details = [t("rates.detail", { date: formatDate(item.date), source })];
   if (item.previous_date && change.dir !== "none") details.push(t("rates.since", { date: formatDate(item.previous_date) }));
+  details.push(`1 ${item.currency} = ${formatRate(item.rate, locale)} USD`);
   if (item.peg) details.push(t("rates.peg"));
   if (item.stale) details.push(t("rates.staleReason", { reason: item.stale_reason || "" }));
   const arrow = { up: "▲", down: "▼", flat: "", none: "" }[change.dir];

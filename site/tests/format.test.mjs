@@ -5,8 +5,20 @@ import * as f from "../js/format.js";
 test("rates keep at least 4 significant digits", () => {
   assert.equal(f.formatRate("3.5", "en"), "3.500");
   assert.equal(f.formatRate("476.12", "en"), "476.12");
-  assert.equal(f.formatRate("12110.62", "en"), "12,110.6");
+  assert.equal(f.formatRate("12110.62", "en"), "12,110.62");
+  assert.equal(f.formatRate("0.000082572156", "en"), "0.000082572156");
+  assert.equal(f.formatRate("0.0021003108123", "en"), "0.0021003108");
   assert.equal(f.formatRate("9.3367", "ru"), "9,3367");
+});
+
+test("conversions show every digit the API gave", () => {
+  assert.equal(f.significantDigits("150000"), 2);
+  assert.equal(f.significantDigits("0.000082572156"), 8);
+  assert.equal(f.significantDigits("0"), 1);
+  assert.equal(f.formatDecimal("150000", "en"), "150,000");
+  assert.equal(f.formatDecimal("3815410.05", "ru"), "3\u00a0815\u00a0410,05");
+  assert.equal(f.formatDecimal("0.000082572156", "en"), "0.000082572156");
+  assert.equal(f.formatDecimal("0.21003108", "en"), "0.21003108");
 });
 
 test("change is signed, zero never negative", () => {
