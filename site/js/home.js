@@ -22,7 +22,7 @@ function tickItem(item, locale) {
   const detail = h("p", { id: detailId, class: "tick-detail", hidden: true }, details.join(" · "));
   const button = h(
     "button",
-    { type: "button", class: "tick-btn", "aria-expanded": "false", "aria-controls": detailId, title: details.join(" · ") },
+    { type: "button", class: "tick-btn", "aria-expanded": "false", "aria-controls": detailId, "aria-describedby": detailId, title: details.join(" · ") },
     h("span", { class: "code" }, item.currency),
     h("span", { class: "value" }, formatRate(item.local_per_usd, locale), h("span", { class: "sr-only" }, ` ${t("rates.perUsd")},`)),
     h(

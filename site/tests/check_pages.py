@@ -27,20 +27,23 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if a.get("id"):
-            if a["id"] in self.ids:
-                self.problems.append(f"duplicate id {a['id']}")
-            self.ids.add(a["id"])
+        ident = a.get("id")
+        if ident:
+            if ident in self.ids:
+                self.problems.append(f"duplicate id {ident}")
+            self.ids.add(ident)
         self.problems += [f"inline {k} on <{tag}>" for k, _ in attrs if k.startswith("on") or k == "style"]
+        src = a.get("src")
         if tag == "script":
-            if not a.get("src"):
-                self.problems.append("inline script")
+            if src:
+                self.scripts.append(src)
             else:
-                self.scripts.append(a["src"])
+                self.problems.append("inline script")
         if tag == "style":
             self.problems.append("<style> element")
-        if tag == "label" and a.get("for"):
-            self.labels.add(a["for"])
+        target = a.get("for")
+        if tag == "label" and target:
+            self.labels.add(target)
         if tag in {"input", "select", "textarea"}:
             self.fields.add(a.get("id") or f"<{tag} name={a.get('name')}> without id")
         if tag not in VOID:
@@ -61,7 +64,8 @@ def check(path: Path) -> list[str]:
     problems += [f"no label for {f}" for f in sorted(page.fields - page.labels)]
     for src in page.scripts:
         js = (SITE / src.lstrip("/")).read_text(encoding="utf-8")
-        problems += [f"{src} looks up missing id {i}" for i in sorted(set(re.findall(r'\$\("([\w-]+)"\)', js)) - page.ids)]
+        looked_up = set(re.findall(r'\$\("([\w-]+)"\)', js))
+        problems += [f"{src} looks up missing id {i}" for i in sorted(looked_up - page.ids)]
     return problems
 
 
