@@ -34,21 +34,24 @@ NO_CHROMIUM = "no chromium executable (apt-get install chromium, or set STEPPEWI
 AXE = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 STORE = "steppewire.lang"  # the key site/js/i18n.js keeps the language under
 HOSTILE_SLUG = "hostile-markup-check"
-# Uploaded through the bucket like any article: what a careless or malicious editor could write.
+# Uploaded through the bucket like any article. The publisher strips tags, but keeps markup a writer spelled
+# as entities as literal text (the title below reaches the API as `<img src=x onerror=...>`): the site must
+# insert it as text. The body's markup is for the server's sanitizer, its code span for escaping in body_html.
+HOSTILE_TITLE = "<img src=x onerror=window.pwned=1> hostile markup"
 HOSTILE_ARTICLE = f"""---
-title: "<script>window.pwned = 'title'</script><img src=x onerror=\\"window.pwned='title-img'\\"> hostile markup"
+title: "&lt;img src=x onerror=window.pwned=1&gt; hostile markup"
 date: 2026-11-20T10:00:00+05:00
 slug: {HOSTILE_SLUG}
 lang: en
-author: "<b onmouseover=\\"window.pwned='author'\\">Mallory</b>"
+author: "Mallory &lt;script&gt;window.pwned=2&lt;/script&gt;"
 category: Economy
 country: Kazakhstan
-summary: "<svg onload=\\"window.pwned='summary'\\"></svg> hostile markup summary"
+summary: "1 &lt; 2 &lt;svg onload=window.pwned=3&gt; hostile markup summary"
 ---
 
-Hostile markup body <img src=x onerror="window.pwned='body'"> and <script>window.pwned='body-script'</script>.
-
-<a href="javascript:window.pwned='link'">a link</a> <div onmouseover="window.pwned='hover'">hover here</div>
+Hostile markup body `<img src=x onerror="window.pwned='code'">` <img src=x onerror="window.pwned='body'">
+and <script>window.pwned='script'</script> <a href="javascript:window.pwned='link'">a link</a>
+<div onmouseover="window.pwned='hover'">hover here</div>.
 """
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import HOSTILE_SLUG, Reader, Tab
+from tests.browser.conftest import HOSTILE_SLUG, HOSTILE_TITLE, Reader, Tab
 
 PAGES = ["/", "/search.html?q=tenge", "/article.html?slug=tenge-ends-week-stronger", "/no-such-page"]
 
@@ -96,7 +96,8 @@ def test_an_article_links_its_other_language_version(tab: Tab) -> None:
     tab.page.locator(".translations a[hreflang=ru]").click()
     tab.page.wait_for_url(re.compile("slug=tenge-zavershil-nedelyu-ukrepleniem"))
     expect(tab.page.locator("h1")).to_contain_text("Тенге")
-    assert tab.page.locator("article, main").first.evaluate("e => e.closest('[lang]').lang") == "ru"
+    assert tab.page.locator("h1").get_attribute("lang") == "ru"
+    assert tab.page.locator(".translations a[hreflang=en]").count() == 1
     assert tab.errors == []
 
 
@@ -118,20 +119,25 @@ def test_back_restores_the_previous_search(tab: Tab) -> None:
 @pytest.mark.parametrize("path", [f"/article.html?slug={HOSTILE_SLUG}", "/search.html?q=hostile%20markup", "/"])
 def test_a_hostile_article_renders_as_text_and_runs_nothing(tab: Tab, path: str) -> None:
     tab.open(path)
-    tab.page.mouse.move(200, 300)
-    for element in tab.page.locator("main a, main div, main p").all()[:40]:
-        element.hover(timeout=1000, force=True)
+    # What a reader's pointer would set off, on every element at once.
+    tab.page.evaluate("document.querySelectorAll('main *').forEach(e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})))")
     assert tab.page.evaluate("typeof window.pwned") == "undefined"
     assert tab.page.locator("main script, main [onerror], main [onload], main [onmouseover]").count() == 0
     assert tab.page.locator("main a[href^='javascript:']").count() == 0
     if "article" in path:
-        expect(tab.page.locator("h1")).to_contain_text("<script>window.pwned = 'title'</script>")
+        expect(tab.page.locator("h1")).to_have_text(HOSTILE_TITLE)
+        expect(tab.page.locator("main")).to_contain_text("Mallory <script>window.pwned=2</script>")
+    elif "search" in path:
+        expect(tab.page.locator("#results")).to_contain_text(HOSTILE_TITLE)
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"], indirect=True)
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_has_no_console_errors_and_no_serious_axe_violations(tab: Tab, path: str) -> None:
     status = tab.open(path)
-    assert status == (404 if path == "/no-such-page" else 200)
+    missing = path == "/no-such-page"
+    assert status == (404 if missing else 200)
     assert tab.axe_serious() == []
-    assert tab.errors == []
+    # Chromium logs the 404 page's own status as an error: that one is the page working.
+    own_status = f"console: Failed to load resource: the server responded with a status of 404 (Not Found) at {tab.base}{path}"
+    assert [error for error in tab.errors if not (missing and error == own_status)] == []
