@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)/local:$(CURDIR)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench eval invoke import reindex deploy deploy-site clean
+.PHONY: run test lint typecheck template-check checkov build unit integration openapi bench eval invoke import reindex deploy deploy-site screenshots clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -104,6 +104,10 @@ deploy: build
 deploy-site: $(VENV)/.synced
 	@test -n "$(STACK)" || { echo "usage: make deploy-site STACK=<stack name>" >&2; exit 2; }
 	$(PY) tools/deploy_site.py "$(STACK)"
+
+## make screenshots: the site's pages at phone and desktop widths, EN and RU, into screenshots/ (needs chromium)
+screenshots: $(VENV)/.synced
+	$(PY) tools/screenshots.py
 
 clean:
 	rm -rf .venv .tools .sam .checkov .aws-sam .local-stack .pytest_cache .mypy_cache .ruff_cache .hypothesis
