@@ -38,6 +38,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def run_command(folder: Path, api_port: int, aws_port: int, site_port: int) -> tuple[list[str], dict[str, str]]:
+    """`make run`'s command and environment on these ports, its state in `folder`/state, nothing from the
+    tests' own AWS settings."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
+    environment["PYTHONPATH"] = os.pathsep.join(str(REPO_ROOT / part) for part in ("shared", "local", "."))
+    command = [sys.executable, "-m", "steppewire_local", "run", "--api-port", str(api_port)]
+    command += ["--aws-port", str(aws_port), "--site-port", str(site_port), "--state-dir", str(folder / "state")]
+    return command, environment
+
+
 @dataclass(frozen=True)
 class Reader:
     """The running system as a reader reaches it."""
@@ -63,11 +73,8 @@ def local_system(folder: Path, articles: Mapping[str, str], searchable: str) -> 
     """`python -m steppewire_local run`, plus `articles` (file name -> text) uploaded through the articles
     bucket as an editor would; ready once the samples and `searchable` are found."""
     api_port, aws_port, site_port = free_port(), free_port(), free_port()
-    environment = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
-    environment["PYTHONPATH"] = os.pathsep.join(str(REPO_ROOT / part) for part in ("shared", "local", "."))
+    command, environment = run_command(folder, api_port, aws_port, site_port)
     output = folder / "output.txt"
-    command = [sys.executable, "-m", "steppewire_local", "run", "--api-port", str(api_port)]
-    command += ["--aws-port", str(aws_port), "--site-port", str(site_port), "--state-dir", str(folder / "state")]
     with output.open("wb") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT)
     running = Reader(f"http://127.0.0.1:{site_port}", f"http://127.0.0.1:{api_port}")

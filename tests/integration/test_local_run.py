@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.browser.system import REPO_ROOT, free_port, run_command
+
 pytestmark = pytest.mark.integration
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUEST_LINE = re.compile(r"RatesApiFunction [0-9a-f-]{36} ok 200 \d+ ms( cold)? \d+/512 MB")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_run_serves_prints_a_line_per_invocation_and_stops_within_5_s_of_sigterm(tmp_path: Path) -> None:
     api_port, aws_port, site_port = free_port(), free_port(), free_port()
-    environment = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
-    environment["PYTHONPATH"] = os.pathsep.join(str(REPO_ROOT / part) for part in ("shared", "local", "."))
+    command, environment = run_command(tmp_path, api_port, aws_port, site_port)
     output = tmp_path / "output.txt"
-    command = [sys.executable, "-m", "steppewire_local", "run", "--api-port", str(api_port)]
-    command += ["--aws-port", str(aws_port), "--site-port", str(site_port), "--state-dir", str(tmp_path / "state")]
     with output.open("wb") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT)
     try:
