@@ -25,9 +25,8 @@ from steppewire_local.samples import ARTICLES_BUCKET, SAMPLES_PREFIX
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The real binary first: /usr/bin/chromium is Debian's wrapper script around it.
-CHROMIUM = os.environ.get("STEPPEWIRE_CHROMIUM") or next(
-    (p for p in ("/usr/lib/chromium/chromium", shutil.which("chromium")) if p and os.access(p, os.X_OK)), None
-)
+CANDIDATES = (os.environ.get("STEPPEWIRE_CHROMIUM"), "/usr/lib/chromium/chromium", shutil.which("chromium"))
+CHROMIUM = next((p for p in CANDIDATES if p and os.access(p, os.X_OK)), None)
 LANG_STORE = "steppewire.lang"  # where site/js/i18n.js keeps the reader's language
 NO_CHROMIUM = "no chromium executable (apt-get install chromium, or set STEPPEWIRE_CHROMIUM); .ci/run installs it"
 
