@@ -525,8 +525,8 @@ class SearchEngine:
         corrections = self._correctable(query, groups, tails, matches=total)
         reading = self._reading(lean, FILL_READ_UNITS)
         widened = reading.whole
-        keys = [key for term in sorted(widened) for key in self._known_chunk_keys(term, lean=False)]
-        keys += [head_key(term) for term in sorted(reading.lean | reading.head_only) if self._has_head(term)]
+        # The others were read lean in read 1: only their heads now.
+        keys = self._keys(Reading(widened, set(), reading.lean | reading.head_only))
         keys += [key for word in corrections.values() for key in query_typo_keys(word)]
         missing = [key for key in dict.fromkeys(keys) if key not in found]
         found |= self._table.get_many(missing) if missing else {}
