@@ -11,7 +11,7 @@ from steppewire.search.routes import router
 from steppewire.wiring import search_engine
 
 try:
-    search_engine().load_directory()
+    search_engine().warm_up()
 except (BotoCoreError, ClientError):  # not fatal: the first query reads the directory itself, lists whole
     logger.exception("could not read the search term directory at start")
 

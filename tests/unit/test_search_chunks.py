@@ -16,8 +16,10 @@ from steppewire.search.index_store import ITEM_LIMIT_BYTES, InMemoryIndexTable, 
 from steppewire.search.indexer import Indexer, rechunk
 from steppewire.search.postings import MAX_VALUE, Posting
 from steppewire.search.schema import (
+    DOCUMENTS_PK,
     MAX_ITEM_POSTINGS,
     STATS_KEY,
+    Indexed,
     IndexPolicy,
     Stats,
     Tail,
@@ -25,6 +27,8 @@ from steppewire.search.schema import (
     chunk_item,
     chunk_key,
     chunk_postings,
+    document_values,
+    documents_key,
     head_key,
     lean_item,
     term_key,
@@ -42,6 +46,7 @@ TINY = IndexPolicy(
     tail_postings=2,
     vocabulary_tail=2,
     directory_shards=2,
+    document_block=3,
 )
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WORDS = ["steppe", "wire", "tenge", "cotton", "border", "summit"]
@@ -63,12 +68,19 @@ def article(number: int, variant: int, revision: int) -> StoredArticle:
     )
 
 
-def apply_steps(steps: Steps, policy: IndexPolicy) -> tuple[InMemoryIndexTable, dict[str, StoredArticle]]:
+def apply_steps(
+    steps: Steps, policy: IndexPolicy, engines: list[SearchEngine] | None = None
+) -> tuple[InMemoryIndexTable, dict[str, StoredArticle]]:
+    """The steps applied in order; `engines` gets an engine warmed up after the first batch (a container that
+    then sees every later change)."""
     table = InMemoryIndexTable()
     articles: dict[str, StoredArticle] = {}
     indexer = Indexer(table, articles.get, policy)
     revisions: dict[int, int] = {}
-    for batch in steps:
+    for step, batch in enumerate(steps):
+        if step == 1 and engines is not None:
+            engines.append(SearchEngine(table, lambda: NOW, policy=policy))
+            engines[-1].warm_up()
         for number, variant in batch:
             revisions[number] = revisions.get(number, 0) + 1
             if variant is None:
@@ -128,11 +140,22 @@ def check_bounded(table: InMemoryIndexTable, policy: IndexPolicy) -> None:
         elif key[1].startswith("C"):
             assert 0 < len(chunk_postings(item)) <= 2 * policy.chunk_postings
             assert int(key[1][1:]) < Tail.from_item(table.items[term_key(term)]).chunks
+    # The document-values blocks hold each indexed document's values, and no others; the statistics count their writes.
+    indexed = [Indexed.from_item(item).document_values() for key, item in table.items.items() if key[1] == "SLUG"]
+    blocks = {key: document_values(item) for key, item in table.items.items() if key[0].startswith(DOCUMENTS_PK)}
+    by_doc = {p.doc: p for block in blocks.values() for p in block}
+    assert sum(map(len, blocks.values())) == len(by_doc) and by_doc == {p.doc: p for p in indexed}
+    assert all(blocks[documents_key(policy.document_block_of(p.doc))].count(p) == 1 for p in indexed)
+    writes = Stats.from_item(table.items.get(STATS_KEY)).blocks
+    assert all(writes[int(key[0].removeprefix(DOCUMENTS_PK))] > 0 for key in blocks)
 
 
-def answers(table: InMemoryIndexTable, policy: IndexPolicy, request: SearchRequest) -> tuple[Any, ...]:
-    engine = SearchEngine(table, lambda: NOW, policy=policy)
-    engine.load_directory()
+def answers(
+    table: InMemoryIndexTable, policy: IndexPolicy, request: SearchRequest, engine: SearchEngine | None = None
+) -> tuple[Any, ...]:
+    if engine is None:
+        engine = SearchEngine(table, lambda: NOW, policy=policy)
+        engine.warm_up()
     result: SearchResult = engine.search(request)
     return result.total, sorted((hit.slug, hit.score) for hit in result.hits), result.facets
 
@@ -147,7 +170,8 @@ batches = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(batches)
 def test_chunks_and_tails_hold_what_a_whole_list_rebuild_holds(steps: Steps) -> None:
-    table, articles = apply_steps(steps, TINY)
+    warmed: list[SearchEngine] = []  # its document values go stale: it re-reads the blocks written since
+    table, articles = apply_steps(steps, TINY, warmed)
     check_bounded(table, TINY)
     rebuilt = InMemoryIndexTable()
     Indexer(rebuilt, articles.get, IndexPolicy()).apply(sorted(articles))  # no term is large: whole lists
@@ -156,7 +180,51 @@ def test_chunks_and_tails_hold_what_a_whole_list_rebuild_holds(steps: Steps) -> 
     assert all(len(vocabulary_of(item)) < TINY.vocabulary_tail for key, item in table.items.items() if key[1] == "T")
     for q in ["steppe ", "tenge wire ", "cotton", "report ", '"steppe wire"']:
         for request in (SearchRequest(q, per_page=50), SearchRequest(q, per_page=1, sort="date")):
-            assert answers(table, TINY, request) == answers(rebuilt, IndexPolicy(), request), request
+            expected = answers(rebuilt, IndexPolicy(), request)
+            assert answers(table, TINY, request) == expected, request
+            for engine in warmed:
+                assert answers(table, TINY, request, engine) == expected, request
+
+
+class RecordingTable(InMemoryIndexTable):
+    def __init__(self, items: dict[Key, dict[str, Any]]) -> None:
+        super().__init__()
+        self.items = items
+        self.reads: list[Key] = []
+
+    def get_many(self, keys: Any) -> dict[Key, dict[str, Any]]:
+        self.reads += keys
+        return super().get_many(keys)
+
+
+def test_a_container_rereads_the_document_values_that_changed_since_it_started() -> None:
+    started: list[SearchEngine] = []
+    # a3 edited (another length, language, date) after the engine started: the edit is merged into "report"'s
+    # chunks at once (a tail of 2), so only a3's document-values block has its new values
+    table, _ = apply_steps([[(n, 0) for n in range(12)], [(3, 1)]], TINY, started)
+    assert Tail.from_item(table.items[term_key("report")]).added == []
+    request = SearchRequest("report ", per_page=50)
+    recording = RecordingTable(table.items)
+    started[0]._table = recording
+    assert answers(table, TINY, request, started[0]) == answers(table, TINY, request)
+    assert recording.reads.count(documents_key(TINY.document_block_of(3))) == 1
+    recording.reads.clear()
+    answers(table, TINY, request, started[0])  # now current: no block read
+    assert not [key for key in recording.reads if key[0].startswith(DOCUMENTS_PK)]
+
+
+def test_an_index_written_before_the_document_values_reads_its_lists_whole_and_stays_exact() -> None:
+    table, _ = apply_steps([[(n, 0) for n in range(12)]], TINY)
+    request = SearchRequest("report ", per_page=50)
+    expected = answers(table, TINY, request)
+    for key in [key for key in table.items if key[0].startswith(DOCUMENTS_PK)]:
+        del table.items[key]
+    stats = Stats.from_item(table.items[STATS_KEY])
+    stats.blocks = []
+    table.items[STATS_KEY] = stats.to_item()
+    recording = RecordingTable(table.items)
+    assert answers(recording, TINY, request) == expected
+    assert chunk_key("report", 0) in recording.reads
 
 
 def test_a_publish_writes_a_large_terms_tail_not_its_chunks() -> None:

@@ -13,7 +13,7 @@ as its `P` item (the tail: what changed since its last merge) plus (`schema.py`)
   lengths, dates and facet codes for scoring, filtering and counting; the other words' large terms are read
   lean (their lean chunks: doc ids and term frequencies). The carrier is the word whose choice reads the
   fewest capacity units. The search function reads the directory (all its shards) as its container starts
-  (`load_directory`) and refreshes in read 1 the shards that list the query's terms every few minutes; the
+  (`warm_up`) and refreshes in read 1 the shards that list the query's terms every few minutes; the
   tails say how many chunks a term has now, and chunks that a stale directory did not name are read in one more
   round trip (an engine without a directory reads every list whole, so a large term's chunks that way).
 
@@ -41,7 +41,6 @@ from typing import Any, Literal
 from steppewire.newsroom import NEWSROOM_TIMEZONE
 from steppewire.search.analysis import is_name, prefix_key, terms, word_pairs, written_tokens
 from steppewire.search.heads import (
-    FULL_BYTES_PER_POSTING,
     HEAD_FIXED_BYTES,
     LEAN_BYTES_PER_POSTING,
     answer,
@@ -66,6 +65,8 @@ from steppewire.search.schema import (
     chunk_postings,
     directory_from_attributes,
     directory_key,
+    document_values,
+    documents_key,
     head_key,
     lean_key,
     lean_postings,
@@ -211,8 +212,8 @@ def _minute(day: date, end_of_day: bool) -> int:
 
 @dataclass(frozen=True)
 class PostingLists:
-    postings: dict[str, list[Posting]]  # per term; a lean term's only for the documents below
-    documents: dict[int, Posting]  # a posting of each document the whole lists have: its per-document values
+    postings: dict[str, list[Posting]]  # per term, lean ones completed with their documents' values
+    documents: dict[int, Posting]  # a posting of each document the lists have: its per-document values
     field_dfs: dict[int, tuple[int, int, int]]  # per-field document frequencies of the lean lists, by id()
 
 
@@ -229,26 +230,6 @@ def _lean(found: Mapping[Key, Mapping[str, Any]], term: str, tail: Tail) -> dict
     return tail.current_lean(lean_postings(item) for item in leans if item is not None)
 
 
-def _posting_lists(
-    found: Mapping[Key, Mapping[str, Any]],
-    tails: Mapping[str, Tail],
-    whole: Collection[str],
-    lean: Collection[str],
-    more_documents: Iterable[Posting] = (),
-) -> PostingLists:
-    """Decoded lists: whole ones from tails and chunks, lean ones from tails and lean chunks completed with the
-    per-document values of the whole ones and of `more_documents` (a document none of them has cannot match:
-    the carrier word is read whole)."""
-    postings = {t: _whole(found, t, tails[t]) for t in whole if tails[t].documents}
-    documents = {p.doc: p for p in more_documents}
-    documents |= {p.doc: p for term_postings in postings.values() for p in term_postings}
-    field_dfs: dict[int, tuple[int, int, int]] = {}
-    for term in lean:
-        tfs = _lean(found, term, tails[term])
-        known = [_with_tf(documents[doc], doc, tf) for doc, tf in tfs.items() if doc in documents]
-        postings[term] = known
-        field_dfs[id(known)] = field_df(list(tfs.values()))
-    return PostingLists(postings, documents, field_dfs)
 
 
 @dataclass(frozen=True)
@@ -335,21 +316,11 @@ def plan_reads(
         [t for t in groups[0] if t in directory and has_head(directory[t].documents)] if len(groups) == 1 else []
     )
     if head_allowed and common_terms:
-        # One word (a prefix may add completions): the head of its most common term, the others whole.
+        # One word (a prefix may add completions): the head of its most common term, the other large ones lean.
         largest = max(common_terms, key=lambda term: directory[term].documents)
-        return Plan(largest, every - {largest}, frozenset({largest}))
-    common = {term: directory[term].documents for term in every if term in directory}
-
-    def units(carrier: Collection[str]) -> float:
-        return sum(
-            _read_units(FULL_BYTES_PER_POSTING * documents)
-            if term in carrier
-            else _read_units(HEAD_FIXED_BYTES + LEAN_BYTES_PER_POSTING * documents)
-            for term, documents in common.items()
-        )
-
-    carrier = min(groups, key=units)  # the first of equals: a word of rare terms only costs nothing extra
-    lean = frozenset(common) - frozenset(carrier)
+        lean = frozenset(term for term in every if term in directory)
+        return Plan(largest, every - lean, lean)
+    lean = frozenset(term for term in every if term in directory)
     return Plan(None, every - lean, lean)
 
 
@@ -374,6 +345,8 @@ class SearchEngine:
         self._cache: dict[Key, tuple[float, Any]] = {}  # prefix vocabularies
         self._directory: dict[str, DirectoryEntry] | None = None  # the shards read so far, as one mapping
         self._shards: dict[int, tuple[float, dict[str, DirectoryEntry]]] = {}  # when each was read, its entries
+        self._values: dict[int, Posting] = {}  # the document values of the blocks read so far, by doc id
+        self._block_writes: dict[int, int] = {}  # each block read: its write count then (`Stats.blocks`)
 
     def _cached(self, key: Key) -> Any:
         cached = self._cache.get(key)
@@ -399,11 +372,16 @@ class SearchEngine:
         self._shards = {shard: (read_at, entries) for shard, entries in shards.items()}
         self._directory = dict(directory)
 
-    def load_directory(self) -> None:
-        """Read the term directory now: a container does it as it starts, so that its first query is planned."""
-        found = self._table.get_many(self._policy.directory_keys())
+    def warm_up(self) -> None:
+        """What a container reads as it starts, so that its first queries are planned and read lean: the term
+        directory, then the document values (every block the statistics count as written)."""
+        found = self._table.get_many([STATS_KEY, *self._policy.directory_keys()])
         self._directory = {}
         self._refreshed(found, range(self._policy.directory_shards))
+        stats = Stats.from_item(found.get(STATS_KEY))
+        blocks = [block for block, writes in enumerate(stats.blocks) if writes]
+        if blocks:
+            self._keep_values(self._table.get_many([documents_key(block) for block in blocks]), blocks, stats)
 
     def _stale_shards(self, terms: Collection[str]) -> list[int]:
         now = monotonic_time.monotonic()
@@ -470,11 +448,12 @@ class SearchEngine:
             )
             vocabulary = self._remember(vocabulary_key, words)
             completions = [t for t in _completions(vocabulary, query.prefix) if t not in groups[len(query.words) - 1]]
-            more = [key for t in completions for key in [term_key(t), *self._known_chunk_keys(t, lean=False)]]
+            more = [key for t in completions for key in [term_key(t), *self._known_chunk_keys(t, lean=True)]]
             found |= self._table.get_many(more) if more else {}
             groups[len(query.words) - 1] += completions
             word_terms |= set(completions)
-            plan = Plan(None, plan.full | frozenset(completions), plan.lean)
+            large = frozenset(t for t in completions if t in (self.directory or {}))
+            plan = Plan(None, plan.full | (frozenset(completions) - large), plan.lean | large)
             head_term = None
         tails = {term: Tail.from_item(found.get(term_key(term))) for group in groups for term in group}
         # The tails say how many chunks each term has now: a term small again is read whole from its tail.
@@ -486,10 +465,11 @@ class SearchEngine:
         now = int(self._clock().timestamp() // 60)  # scheduled articles stay hidden until their minute
         fillable = len(query.words) > 1 or bool(self._correctable(query, groups, tails, matches=0))
         if head_term in lean and head_key(head_term) in found:
-            lean_read = (lean - {head_term}) | ({head_term} if head_lean else set())
-            self._read_missing(found, tails, whole, lean_read)
+            others = lean - {head_term}
+            self._read_missing(found, tails, whole, others | ({head_term} if head_lean else set()))
+            completed = self._posting_lists(found, tails, whole, others, stats)
             word = [
-                None if term == head_term else _whole(found, term, tails[term])
+                None if term == head_term else completed.postings[term]
                 for term in groups[0]
                 if term == head_term or tails[term].documents
             ]
@@ -510,28 +490,19 @@ class SearchEngine:
                 return self._result(
                     request, answered.total, answered.page, answered.scores, answered.facet_counts, word_terms, stats
                 )
-        if head_term in lean:  # not answered from its head: read it whole
-            lean.discard(head_term)
-            whole.add(head_term)
-        self._read_missing(found, tails, whole, lean)
-        lists = _posting_lists(found, tails, whole, lean)
+        self._read_missing(found, tails, whole, lean)  # the head term's lean chunks, if not answered from its head
+        lists = self._posting_lists(found, tails, whole, lean, stats)
         scored = _with_phrases(groups, lists, phrases)
         shares = phrases.shares(lists)
         total, ordered, scores, counts = self._from_lists(request, scored, lists, corpus, wanted, now, shares)
         if total >= request.per_page or not fillable:
             return self._result(request, total, ordered[start:stop], scores, counts, word_terms, stats)
-        # Fewer than a page match every word: one more read for the words' whole lists (and, when a word matches
-        # next to nothing, the typo items that name its corrections), one more for the corrections' lists.
+        # Fewer than a page match every word: the lists read are whole (lean ones completed), so only a word that
+        # matches next to nothing reads more: the typo items that name its corrections, then their lists.
         corrections = self._correctable(query, groups, tails, matches=total)
-        reading = self._reading(lean, FILL_READ_UNITS)
-        widened = reading.whole
-        # The others were read lean in read 1: only their heads now.
-        keys = self._keys(Reading(widened, set(), reading.lean | reading.head_only))
-        keys += [key for word in corrections.values() for key in query_typo_keys(word)]
+        keys = [key for word in corrections.values() for key in query_typo_keys(word)]
         missing = [key for key in dict.fromkeys(keys) if key not in found]
         found |= self._table.get_many(missing) if missing else {}
-        whole |= widened
-        lean -= widened
         corrected = self._corrected_terms(corrections, found, groups)
         fresh = sorted({term for terms_ in corrected.values() for term, _ in terms_} - set(tails))
         of_corrections = self._reading(fresh, FILL_READ_UNITS)
@@ -564,7 +535,7 @@ class SearchEngine:
         """The chunk and head keys of a bounded read (the terms' `P` items apart)."""
         keys = [key for term in sorted(reading.whole) for key in self._known_chunk_keys(term, lean=False)]
         keys += [key for term in sorted(reading.lean) for key in self._known_chunk_keys(term, lean=True)]
-        heads = sorted(term for term in reading.lean | reading.head_only if self._has_head(term))
+        heads = sorted(term for term in reading.head_only if self._has_head(term))
         return keys + [head_key(term) for term in heads]
 
     def _has_head(self, term: str) -> bool:
@@ -615,9 +586,9 @@ class SearchEngine:
         return _chunk_keys(term, entry.chunks if entry else 0, lean=lean)
 
     def _reading(self, terms_: Iterable[str], budget: float) -> Reading:
-        """How to read these terms within `budget` read units, the rarest first: whole while it fits, else
-        lean with its head while that fits, else its head only (or lean, a term too small for a head). A term
-        the directory does not list is small: whole, from its tail."""
+        """How to read these terms within `budget` read units, the rarest first: lean while it fits, else its
+        head only (or lean, a term too small for a head). A term the directory does not list is small: whole,
+        from its tail."""
         known = self.directory or {}
         reading = Reading(set(), set(), set())
         spent = 0.0
@@ -626,13 +597,9 @@ class SearchEngine:
                 reading.whole.add(term)
                 continue
             documents = known[term].documents
-            whole = _read_units(FULL_BYTES_PER_POSTING * documents)
             head = _read_units(HEAD_FIXED_BYTES) if self._policy.has_head(documents) else 0.0
-            lean = _read_units(LEAN_BYTES_PER_POSTING * documents) + head
-            if spent + whole <= budget:
-                reading.whole.add(term)
-                spent += whole
-            elif spent + lean <= budget or not head:
+            lean = _read_units(LEAN_BYTES_PER_POSTING * documents)
+            if spent + lean <= budget or not head:
                 reading.lean.add(term)
                 spent += lean
             else:
@@ -700,7 +667,8 @@ class SearchEngine:
             term: head_from_attributes(found[head_key(term)]) for term in lean | head_only if head_key(term) in found
         }
         best = {term: best_postings(head, tails[term]) for term, head in heads.items()}
-        lists = _posting_lists(found, tails, whole, lean, (p for postings in best.values() for p in postings))
+        best_documents = [p for postings in best.values() for p in postings]
+        lists = self._posting_lists(found, tails, whole, lean, stats, best_documents)
         for term in head_only:  # its best postings stand for its list; its document frequencies are the head's
             lists.postings[term] = best[term]
             lists.field_dfs[id(best[term])] = current_field_dfs(heads[term], tails[term])
@@ -748,6 +716,60 @@ class SearchEngine:
             corrections={query.typed[i]: surface for i, (_, surface) in used.items()} if filled.corrected else {},
             did_you_mean=_corrected_query(request.q, query, used) if filled.corrected else None,
         )
+
+    def _posting_lists(
+        self,
+        found: dict[Key, dict[str, Any]],
+        tails: Mapping[str, Tail],
+        whole: Collection[str],
+        lean: Collection[str],
+        stats: Stats,
+        more_documents: Iterable[Posting] = (),
+    ) -> PostingLists:
+        """Decoded lists: whole ones from tails and chunks, lean ones from tails and lean chunks completed with
+        their documents' values: those of the whole lists and `more_documents`, else the document-values blocks
+        this engine keeps (the stale ones re-read: one more round trip). A lean term with a document no block
+        has yet (an index written before the blocks) is read whole after all."""
+        postings = {t: _whole(found, t, tails[t]) for t in whole if tails[t].documents}
+        documents = {p.doc: p for p in more_documents}
+        documents |= {p.doc: p for term_postings in postings.values() for p in term_postings}
+        documents |= {p.doc: p for term in lean for p in tails[term].added}  # as current as a block
+        leans = {term: _lean(found, term, tails[term]) for term in lean}
+        needed = {doc for tfs in leans.values() for doc in tfs if doc not in documents}
+        unknown = self._fetch_values(needed, stats)
+        if unknown:
+            again = {term for term, tfs in leans.items() if not unknown.isdisjoint(tfs)}
+            self._read_missing(found, tails, again, ())
+            for term in again:
+                del leans[term]
+                if tails[term].documents:
+                    postings[term] = _whole(found, term, tails[term])
+                    documents |= {p.doc: p for p in postings[term]}
+        documents |= {doc: self._values[doc] for tfs in leans.values() for doc in tfs if doc not in documents}
+        field_dfs: dict[int, tuple[int, int, int]] = {}
+        for term, tfs in leans.items():
+            completed = [_with_tf(documents[doc], doc, tf) for doc, tf in tfs.items()]
+            postings[term] = completed
+            field_dfs[id(completed)] = field_df(list(tfs.values()))
+        return PostingLists(postings, documents, field_dfs)
+
+    def _fetch_values(self, docs: Collection[int], stats: Stats) -> set[int]:
+        """Make the kept document values current for these documents (their blocks that changed since they were
+        read, as `stats` counts the writes); the documents no block has."""
+        block_of = self._policy.document_block_of
+        blocks = {block_of(doc) for doc in docs}
+        stale = sorted(b for b in blocks if b < len(stats.blocks) and self._block_writes.get(b) != stats.blocks[b])
+        if stale:
+            self._keep_values(self._table.get_many([documents_key(b) for b in stale]), stale, stats)
+        return {doc for doc in docs if doc not in self._values}
+
+    def _keep_values(self, found: Mapping[Key, Mapping[str, Any]], blocks: Iterable[int], stats: Stats) -> None:
+        size = self._policy.document_block
+        for block in blocks:
+            for doc in range(block * size, (block + 1) * size):
+                self._values.pop(doc, None)
+            self._values |= {p.doc: p for p in document_values(found.get(documents_key(block)))}
+            self._block_writes[block] = stats.blocks[block]
 
     def _read_missing(
         self, found: dict[Key, dict[str, Any]], tails: Mapping[str, Tail], whole: Collection[str], lean: Collection[str]

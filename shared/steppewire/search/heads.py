@@ -35,7 +35,6 @@ from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, idf, 
 from steppewire.search.schema import Tail
 
 # Sizes the planner expects, measured at 50,000 articles (the codec's figures in postings.py).
-FULL_BYTES_PER_POSTING: Final = 6.5
 LEAN_BYTES_PER_POSTING: Final = 1.3
 HEAD_FIXED_BYTES: Final = 2500
 _BOUND_SLACK: Final = 1e-9  # the tail bound is compared strictly; a hair of float rounding must not pass it

@@ -48,6 +48,9 @@ from steppewire.search.schema import (
     directory_from_attributes,
     directory_item,
     directory_key,
+    document_values,
+    documents_item,
+    documents_key,
     head_key,
     lean_item,
     lean_key,
@@ -166,6 +169,7 @@ class Indexer:
         puts: list[dict[str, Any]] = []
         deletes: list[Key] = []
         replaced_rows: list[Key] = []
+        values: dict[int, Posting | None] = {}  # the documents' values now, by doc id (None: removed)
         for slug, article in analyzed.items():
             old_item = current.get(slug_key(slug))
             old = Indexed.from_item(old_item) if old_item is not None else None
@@ -180,6 +184,7 @@ class Indexer:
             if article is None:
                 if old is not None:
                     deletes += [slug_key(slug), doc_key(old.doc)]
+                    values[old.doc] = None
                     report.removed.append(slug)
                 continue
             doc = old.doc if old is not None else stats.next_doc
@@ -191,14 +196,21 @@ class Indexer:
                 surface_deltas[prefix_item_key(surface)][(surface, term)] += 1
             stats.documents += 1
             stats.total_lengths = [t + n for t, n in zip(stats.total_lengths, indexed.lengths, strict=True)]
+            values[doc] = indexed.document_values()
             puts += [article.row.to_item(doc), indexed.to_item(slug)]
             report.indexed.append(slug)
         touched = sorted(changes)
         # The result rows are read too, only so that the adapter bills their overwrite or delete at their size.
         vocabulary_tails = [(key[0], "T") for key in surface_deltas]
+        blocks = sorted({self._policy.document_block_of(doc) for doc in values})
         existing = self._table.get_many(
-            [term_key(t) for t in touched] + list(surface_deltas) + vocabulary_tails + replaced_rows
+            [term_key(t) for t in touched]
+            + list(surface_deltas)
+            + vocabulary_tails
+            + replaced_rows
+            + [documents_key(block) for block in blocks]
         )
+        block_puts, block_deletes = self._block_changes(blocks, values, existing, stats)
         corpus = stats.corpus  # final: every article of the batch is counted
         merges: dict[str, Tail] = {}
         for term in touched:
@@ -262,6 +274,8 @@ class Indexer:
         deletes += typo_deletes
         puts.append(stats.to_item())
         meter = self._table.meter
+        # The document values before any posting that a reader completes with them (a lean chunk's).
+        self._table.write_many(block_puts, block_deletes)
         merged_before = meter.write_units
         self._table.write_many(merge_puts, [])  # chunks, lean chunks, heads: before the tails that point at them
         merge_units = meter.write_units - merged_before
@@ -270,6 +284,33 @@ class Indexer:
         self._table.write_many([], merge_deletes)  # what unchunked terms had: after their whole lists
         report.merge_write_units = merge_units + meter.write_units - merged_before
         return report
+
+    def _block_changes(
+        self,
+        blocks: Sequence[int],
+        values: Mapping[int, Posting | None],
+        existing: Mapping[Key, Mapping[str, Any]],
+        stats: Stats,
+    ) -> tuple[list[dict[str, Any]], list[Key]]:
+        """The document-values items of the changed documents' blocks, and their write counts in `stats`."""
+        puts: list[dict[str, Any]] = []
+        deletes: list[Key] = []
+        for block in blocks:
+            documents = {p.doc: p for p in document_values(existing.get(documents_key(block)))}
+            for doc, posting in values.items():
+                if self._policy.document_block_of(doc) != block:
+                    continue
+                if posting is None:
+                    documents.pop(doc, None)
+                else:
+                    documents[doc] = posting
+            if documents:
+                puts.append(documents_item(block, documents.values()))
+            elif documents_key(block) in existing:
+                deletes.append(documents_key(block))
+            stats.blocks += [0] * (block + 1 - len(stats.blocks))
+            stats.blocks[block] += 1
+        return puts, deletes
 
     def _typo_changes(
         self, appeared: Mapping[str, str], vanished: Collection[str]

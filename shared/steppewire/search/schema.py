@@ -16,6 +16,12 @@ A term's postings (docs/search.md, "Item layout"):
   When the tail reaches `tail_postings`, the indexer merges it into the chunks in the same batch (the fold):
   the chunks that changed, their lean forms and the head are rewritten, and the tail is emptied.
 
+A document-values item (`V#<block>`/`V`) holds the per-document posting values (field lengths, minute, facet
+codes; term frequencies 0) of the doc ids `block * document_block` up to the next block, rewritten by every batch
+that indexes, replaces or removes one of them; the statistics count each block's writes (`Stats.blocks`), so a
+reader that keeps the blocks knows which of them changed. With them a query reads every large term lean: a lean
+posting's document values come from its block (`engine.py`).
+
 A typo item (`Y#<variant>`/`Y`) lists the indexed words a misspelling's `variant` may stand for (`typos.py`);
 it changes only when a word enters or leaves the index.
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import operator
 import zlib
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -42,6 +49,7 @@ STATS_KEY: Key = ("STATS", "STATS")
 DIRECTORY_PK: Final = "DIRECTORY"
 PREFIX_CHARS: Final = 3  # as-you-type starts at the third character
 PREFIX_PK: Final = "P#"
+DOCUMENTS_PK: Final = "V#"
 TYPO_PK: Final = "Y#"
 TAG_PREFIX: Final = "#tag:"
 # The codec's worst case per posting (11 columns of 4 bytes, the minute delta 8, no compression gained): a
@@ -73,6 +81,9 @@ class IndexPolicy:
     vocabulary_tail: int = 24
     # The directory's items: at 50,000 articles its ~70,000 large terms make ~7 KB a shard (one change rewrites one).
     directory_shards: int = 64
+    # Doc ids per document-values item: ~6 B a document, so ~3 KB (3 write units per batch that changes one of
+    # its documents; half a read unit for a search container that loads it).
+    document_block: int = 512
 
     def __post_init__(self) -> None:
         if not 0 < self.drop_head_below <= self.large_term_postings <= MAX_ITEM_POSTINGS:
@@ -83,8 +94,8 @@ class IndexPolicy:
             raise ValueError("head_postings and the tails must be positive, a tail must fit an item")
         if not 0 < 2 * self.chunk_postings <= MAX_ITEM_POSTINGS:
             raise ValueError(f"a chunk may hold 2 * chunk_postings postings: at most {MAX_ITEM_POSTINGS}")
-        if self.directory_shards < 1:
-            raise ValueError("directory_shards must be positive")
+        if self.directory_shards < 1 or self.document_block < 1:
+            raise ValueError("directory_shards and document_block must be positive")
 
     def has_head(self, documents: int) -> bool:
         return documents >= self.head_from_postings
@@ -95,6 +106,9 @@ class IndexPolicy:
 
     def directory_keys(self) -> list[Key]:
         return [directory_key(shard) for shard in range(self.directory_shards)]
+
+    def document_block_of(self, doc: int) -> int:
+        return doc // self.document_block
 
 
 def term_key(term: str) -> Key:
@@ -115,6 +129,10 @@ def head_key(term: str) -> Key:
 
 def directory_key(shard: int) -> Key:
     return (DIRECTORY_PK, f"S{shard}")
+
+
+def documents_key(block: int) -> Key:
+    return (f"{DOCUMENTS_PK}{block}", "V")
 
 
 def slug_key(slug: str) -> Key:
@@ -243,6 +261,16 @@ def lean_postings(item: Mapping[str, Any]) -> tuple[list[int], list[tuple[int, i
     return decode_lean(bytes(item["l"]))
 
 
+def documents_item(block: int, documents: Iterable[Posting]) -> dict[str, Any]:
+    """A block's document values: each document as a posting of term frequencies 0 (the posting codec)."""
+    pk, sk = documents_key(block)
+    return {"pk": pk, "sk": sk, "p": encode(documents)}
+
+
+def document_values(item: Mapping[str, Any] | None) -> list[Posting]:
+    return decode(bytes(item["p"])) if item is not None else []
+
+
 @dataclass(frozen=True)
 class DirectoryEntry:
     documents: int  # as of the last time the directory was written: a planning hint
@@ -271,6 +299,7 @@ class Stats:
     next_doc: int = 1
     codes: dict[str, dict[str, int]] = field(default_factory=lambda: {facet: {} for facet in FACETS})
     labels: dict[str, dict[str, str]] = field(default_factory=lambda: {facet: {} for facet in FACETS})
+    blocks: list[int] = field(default_factory=list)  # per document-values block: how often it was written (0: never)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any] | None) -> Stats:
@@ -282,6 +311,8 @@ class Stats:
             next_doc=int(item["next_doc"]),
             codes={facet: {k: int(v) for k, v in item["codes"][facet].items()} for facet in FACETS},
             labels={facet: dict(item["labels"][facet]) for facet in FACETS},
+            # absent from an index written before the blocks: they start then (`make reindex` fills them)
+            blocks=list(array("I", zlib.decompress(bytes(item["blocks"])))) if "blocks" in item else [],
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -293,6 +324,8 @@ class Stats:
             "next_doc": self.next_doc,
             "codes": self.codes,
             "labels": self.labels,
+            # a write count per block, mostly equal runs: compressed, ~1 KB at 250,000 articles
+            "blocks": zlib.compress(array("I", self.blocks).tobytes()),
         }
 
     @property
@@ -328,6 +361,10 @@ class Indexed:
 
     def posting(self, term: str) -> Posting:
         return Posting(self.doc, self.tfs[term], self.lengths, self.minute, *self.codes)
+
+    def document_values(self) -> Posting:
+        """Its values as its document-values block holds them (term frequencies 0)."""
+        return Posting(self.doc, (0, 0, 0), self.lengths, self.minute, *self.codes)
 
     def to_item(self, slug: str) -> dict[str, Any]:
         pk, sk = slug_key(slug)
