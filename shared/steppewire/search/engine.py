@@ -230,8 +230,6 @@ def _lean(found: Mapping[Key, Mapping[str, Any]], term: str, tail: Tail) -> dict
     return tail.current_lean(lean_postings(item) for item in leans if item is not None)
 
 
-
-
 @dataclass(frozen=True)
 class SynonymPhrases:
     """The editors' synonyms' phrases in a query: each matched as its word pairs together (they filter) and
