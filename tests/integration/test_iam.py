@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 import boto3
 import pytest
 
+from steppewire import wiring
+from steppewire.search.schema import IndexPolicy
 from steppewire.wiring import forget_warm_state
 from steppewire_local import LocalStack
 from steppewire_local.recorded_feeds import RecordedRatesFeeds
@@ -33,8 +35,10 @@ def feeds() -> Iterator[RecordedRatesFeeds]:
 
 
 def test_each_function_is_granted_exactly_what_it_calls(
-    deploy: Callable[..., LocalStack], feeds: RecordedRatesFeeds
+    deploy: Callable[..., LocalStack], feeds: RecordedRatesFeeds, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Every term large from its first posting: a search reads lean lists (a Query) as in a big archive.
+    monkeypatch.setattr(wiring, "index_policy", lambda: IndexPolicy(large_term_postings=1, drop_head_below=1))
     with iam_audit.recording() as calls:
         stack = deploy(dict(feeds.parameter_overrides()))
         feeds.before_start(stack)  # the ingest function backfills the recorded dates
@@ -100,6 +104,8 @@ def test_each_function_is_granted_exactly_what_it_calls(
         s3.put_object(Bucket=bucket(stack), Key="imports/pages.xml", Body=channel + about_page)
         stack.drain(max_rounds=40)
         assert stack.api_request("GET", "/articles/tenge-steadies").json()["title"] == "Tenge holds & markets calm"
+        forget_warm_state()  # a new search container: its directory lists the terms, read lean by a Query
+        assert stack.api_request("GET", "/search?q=tenge").json()["total"] >= 1
 
     per_function = Counter(function for function, _ in calls)
     assert set(per_function) == {spec.function_name for spec in stack.functions.values()}, per_function

@@ -190,11 +190,11 @@ class RecordingTable(InMemoryIndexTable):
     def __init__(self, items: dict[Key, dict[str, Any]]) -> None:
         super().__init__()
         self.items = items
-        self.reads: list[Key] = []
+        self.reads: list[Any] = []  # keys and key ranges (Queries)
 
-    def get_many(self, keys: Any) -> dict[Key, dict[str, Any]]:
-        self.reads += keys
-        return super().get_many(keys)
+    def read(self, keys: Any, ranges: Any) -> dict[Key, dict[str, Any]]:
+        self.reads += [*keys, *ranges]
+        return super().read(keys, ranges)
 
 
 def test_a_container_rereads_the_document_values_that_changed_since_it_started() -> None:

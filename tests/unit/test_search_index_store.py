@@ -3,7 +3,9 @@ items retried with bounded, jittered exponential backoff (the pauses recorded, n
 
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from steppewire.dynamo_items import item_size, to_item
 from steppewire.search.index_store import (
@@ -166,3 +168,54 @@ def test_the_dynamodb_adapter_retries_with_backoff_and_bills_what_it_has_seen() 
     assert reader.meter.read_units == 0.5 + 0.5
     reader.write_many([], [("a", "P")])  # read before: billed at its size
     assert reader.meter.write_units == 1
+
+
+def partition() -> list[dict[str, Any]]:
+    """A large term's items as the engine reads them lean: a full chunk, a part-filled one, the tail."""
+    return [
+        {"pk": "T#x", "sk": "L0", "b": b"x" * 3000},
+        {"pk": "T#x", "sk": "L1", "b": b"x" * 400},
+        {"pk": "T#x", "sk": "P", "b": b"x" * 200},
+        {"pk": "T#x", "sk": "C0", "b": b"x" * 9000},  # sorts before the range: not read
+        {"pk": "T#y", "sk": "P", "b": b"x" * 10},
+    ]
+
+
+def test_a_query_costs_half_a_unit_per_started_4_kb_of_all_it_returns_and_goes_with_the_batch() -> None:
+    table = InMemoryIndexTable()
+    table.write_many(partition(), [])
+    keys = [("T#x", "L0"), ("T#x", "L1"), ("T#x", "P")]
+    assert sum(size(i) for i in partition()[:3]) < 4096
+    before = table.meter.read_units
+    assert set(table.get_many(keys)) == set(keys)
+    assert table.meter.read_units - before == 1.5  # one by one: each rounds up
+    before, trips, requests = table.meter.read_units, table.meter.round_trips, table.meter.requests
+    found = table.read([("T#y", "P")], [("T#x", "L", "P"), ("T#none", "L", "P")])
+    assert set(found) == {*keys, ("T#y", "P")}
+    assert table.meter.read_units - before == 0.5 + 0.5 + 0.5  # the key, the range summed, the empty range
+    assert (table.meter.round_trips - trips, table.meter.requests - requests) == (1, 3)  # sent together
+
+
+def test_the_dynamodb_adapter_queries_and_bills_as_the_in_memory_table() -> None:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-central-1")
+        client.create_table(
+            TableName="SearchTable",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamo = DynamoIndexTable(client, "SearchTable")
+        memory = InMemoryIndexTable()
+        for table in (dynamo, memory):
+            table.write_many(partition(), [])
+        ranges = [("T#x", "L", "P"), ("T#y", "A", "Z"), ("T#none", "L", "P")]
+        assert dynamo.read([("T#x", "C0")], ranges) == memory.read([("T#x", "C0")], ranges)
+        assert (dynamo.meter.read_units, dynamo.meter.round_trips, dynamo.meter.requests) == (
+            memory.meter.read_units,
+            memory.meter.round_trips,
+            memory.meter.requests,
+        )

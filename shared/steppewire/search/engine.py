@@ -6,21 +6,24 @@ Read 2: the result rows of the requested page only.
 What read 1 fetches of a term is planned from the term directory (the large terms, with how many documents and
 chunks they have; a container keeps it for a few minutes). A small term is its `P` item; a large term is read
 as its `P` item (the tail: what changed since its last merge) plus (`schema.py`):
-- for a one-word query on a large term, its head item (`heads.py`), and the whole lists of the word's other
+- for a one-word query on a large term, its head item (`heads.py`), and the lean lists of the word's other
   terms if it has some (as-you-type completions, with the head term's lean chunks then): total, facets and the
-  first pages come from there, exactly, or the chunks are read after all (a third round trip);
-- otherwise one word is the "carrier": its terms are read whole (chunks), and they carry the documents'
-  lengths, dates and facet codes for scoring, filtering and counting; the other words' large terms are read
-  lean (their lean chunks: doc ids and term frequencies). The carrier is the word whose choice reads the
-  fewest capacity units. The search function reads the directory (all its shards) as its container starts
-  (`warm_up`) and refreshes in read 1 the shards that list the query's terms every few minutes; the
-  tails say how many chunks a term has now, and chunks that a stale directory did not name are read in one more
-  round trip (an engine without a directory reads every list whole, so a large term's chunks that way).
+  first pages come from there, exactly, or the head term's lean chunks are read after all (a third round trip);
+- otherwise its lean chunks (doc ids and term frequencies) and its tail, in one Query (`schema.lean_range`,
+  sent with read 1's BatchGetItem: DynamoDB bills a Query by the summed size of what it returns, so the tail
+  and a part-filled chunk do not each round up to 4 KB). A lean posting is completed with its document's
+  values (lengths, date, facet codes) from the document-values blocks, which the search function reads as its
+  container starts (`warm_up`, with the directory) and keeps: the statistics, read with every query, count
+  each block's writes, and a block written since it was read is read again (one more round trip, only for
+  documents the query's lean lists have). A document no block has yet (an index written before the blocks)
+  has its terms read whole after all. The directory's shards that list the query's terms are refreshed in
+  read 1 every few minutes; the tails say how many chunks a term has now, and chunks that a stale directory
+  did not name are read in one more round trip (an engine without a directory reads every list whole).
 
-When fewer than a page match every word (`matching.fill`): one more read for the other words' whole lists
-(within `FILL_READ_UNITS`) and the typo items of a word that matches nothing (`typos.py`), one more for the
-corrections' lists. A question (more than `LONG_QUERY_WORDS` words) is read at once within `LONG_READ_UNITS`
-(`_long_search`). The editors' synonyms join the words they stand for (`_with_synonyms`).
+When fewer than a page match every word (`matching.fill`), the lists read already hold every article with any
+of the words; a word that matches nothing reads its typo items (`typos.py`), then the corrections' lists. A
+question (more than `LONG_QUERY_WORDS` words) is read at once within `LONG_READ_UNITS` (`_long_search`). The
+editors' synonyms join the words they stand for (`_with_synonyms`).
 
 As-you-type: the completions of the last word come from a small prefix vocabulary item (and its tail). A warm container
 keeps the vocabularies it has read for a few minutes, so the completions join read 1; on a cold vocabulary
@@ -48,7 +51,7 @@ from steppewire.search.heads import (
     current_field_dfs,
     head_from_attributes,
 )
-from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key
+from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key, KeyRange
 from steppewire.search.matching import WordLists, fill
 from steppewire.search.postings import FACETS, Posting
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
@@ -70,6 +73,7 @@ from steppewire.search.schema import (
     head_key,
     lean_key,
     lean_postings,
+    lean_range,
     prefix_item_key,
     prefix_tail_key,
     tag_term,
@@ -91,8 +95,8 @@ CACHE_TTL_SECONDS = 300.0
 # A query of more words than this is a question: read within LONG_READ_UNITS, matched at once (`_long_search`).
 LONG_QUERY_WORDS = 6
 LONG_READ_UNITS = 12.0
-# When fewer than a page match every word: read units allowed for widening the words' lean lists to whole ones.
-FILL_READ_UNITS = 8.0
+# When fewer than a page match every word: read units allowed for the lists of a word's typo corrections.
+CORRECTIONS_READ_UNITS = 8.0
 # When no article has every word, a word in at most this many articles is also matched by its corrections (a
 # misspelling can be in an article too); otherwise only a word in none is.
 TYPO_AT_MOST_DOCUMENTS = 2
@@ -430,15 +434,14 @@ class SearchEngine:
         head_lean = head_term is not None and len(groups[0]) > 1  # completions: the head term's lean list too
         keys = [STATS_KEY]
         for term in sorted(plan.full):
-            keys += [term_key(term), *self._known_chunk_keys(term, lean=False)]
-        for term in sorted(plan.lean):
-            keys += [term_key(term)] + ([head_key(term)] if term == head_term else [])
-            if term != head_term or head_lean:
-                keys += self._known_chunk_keys(term, lean=True)
+            keys += [term_key(term), *self._known_chunk_keys(term)]
+        ranges = [lean_range(term) for term in sorted(plan.lean) if term != head_term or head_lean]
+        if head_term is not None:  # its head, and its tail unless the lean range has it
+            keys += [head_key(head_term)] + ([] if head_lean else [term_key(head_term)])
         keys += [directory_key(shard) for shard in refresh]
         if query.prefix and vocabulary is None:
             keys += [prefix_item_key(query.prefix), prefix_tail_key(query.prefix)]
-        found = self._table.get_many(keys)
+        found = self._table.read(keys, ranges)
         self._refreshed(found, refresh)
         if query.prefix and vocabulary_key and vocabulary is None:
             words = with_changes(
@@ -446,11 +449,12 @@ class SearchEngine:
             )
             vocabulary = self._remember(vocabulary_key, words)
             completions = [t for t in _completions(vocabulary, query.prefix) if t not in groups[len(query.words) - 1]]
-            more = [key for t in completions for key in [term_key(t), *self._known_chunk_keys(t, lean=True)]]
-            found |= self._table.get_many(more) if more else {}
+            large = frozenset(t for t in completions if t in (self.directory or {}))
+            if completions:
+                small = [term_key(t) for t in completions if t not in large]
+                found |= self._table.read(small, [lean_range(t) for t in sorted(large)])
             groups[len(query.words) - 1] += completions
             word_terms |= set(completions)
-            large = frozenset(t for t in completions if t in (self.directory or {}))
             plan = Plan(None, plan.full | (frozenset(completions) - large), plan.lean | large)
             head_term = None
         tails = {term: Tail.from_item(found.get(term_key(term))) for group in groups for term in group}
@@ -503,9 +507,9 @@ class SearchEngine:
         found |= self._table.get_many(missing) if missing else {}
         corrected = self._corrected_terms(corrections, found, groups)
         fresh = sorted({term for terms_ in corrected.values() for term, _ in terms_} - set(tails))
-        of_corrections = self._reading(fresh, FILL_READ_UNITS)
+        of_corrections = self._reading(fresh, CORRECTIONS_READ_UNITS)
         if fresh:
-            found |= self._table.get_many([term_key(term) for term in fresh] + self._keys(of_corrections))
+            found |= self._table.read(*self._reads(of_corrections))
         tails |= {term: Tail.from_item(found.get(term_key(term))) for term in fresh}
         reading = Reading(whole | of_corrections.whole, lean | of_corrections.lean, of_corrections.head_only)
         return self._filled(request, query, groups, phrases, corrected, found, tails, reading, stats, now, wanted)
@@ -520,8 +524,8 @@ class SearchEngine:
         every = sorted({term for group in groups for term in group})
         refresh = self._stale_shards(every)
         reading = self._reading(every, LONG_READ_UNITS)
-        keys = [STATS_KEY, *(term_key(term) for term in every), *self._keys(reading)]
-        found = self._table.get_many(keys + [directory_key(shard) for shard in refresh])
+        keys, ranges = self._reads(reading)
+        found = self._table.read([STATS_KEY, *keys, *(directory_key(shard) for shard in refresh)], ranges)
         self._refreshed(found, refresh)
         tails = {term: Tail.from_item(found.get(term_key(term))) for term in every}
         stats = Stats.from_item(found.get(STATS_KEY))
@@ -529,12 +533,13 @@ class SearchEngine:
         wanted = self._wanted(request, stats)
         return self._filled(request, query, groups, phrases, {}, found, tails, reading, stats, now, wanted)
 
-    def _keys(self, reading: Reading) -> list[Key]:
-        """The chunk and head keys of a bounded read (the terms' `P` items apart)."""
-        keys = [key for term in sorted(reading.whole) for key in self._known_chunk_keys(term, lean=False)]
-        keys += [key for term in sorted(reading.lean) for key in self._known_chunk_keys(term, lean=True)]
+    def _reads(self, reading: Reading) -> tuple[list[Key], list[KeyRange]]:
+        """The keys and key ranges of a bounded read: a lean term's range (its lean chunks and tail), a whole
+        one's tail and chunks, a head-only one's tail and head."""
+        keys = [key for term in sorted(reading.whole) for key in [term_key(term), *self._known_chunk_keys(term)]]
         heads = sorted(term for term in reading.head_only if self._has_head(term))
-        return keys + [head_key(term) for term in heads]
+        keys += [term_key(term) for term in sorted(reading.head_only)] + [head_key(term) for term in heads]
+        return keys, [lean_range(term) for term in sorted(reading.lean)]
 
     def _has_head(self, term: str) -> bool:
         entry = (self.directory or {}).get(term)
@@ -578,10 +583,10 @@ class SearchEngine:
             if (value := getattr(request, facet))
         }
 
-    def _known_chunk_keys(self, term: str, *, lean: bool) -> list[Key]:
+    def _known_chunk_keys(self, term: str) -> list[Key]:
         """The term's chunk keys as far as the directory knows (a small term has none)."""
         entry = (self.directory or {}).get(term)
-        return _chunk_keys(term, entry.chunks if entry else 0, lean=lean)
+        return _chunk_keys(term, entry.chunks if entry else 0, lean=False)
 
     def _reading(self, terms_: Iterable[str], budget: float) -> Reading:
         """How to read these terms within `budget` read units, the rarest first: lean while it fits, else its

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from steppewire.search.index_store import ITEM_LIMIT_BYTES, Key
+from steppewire.search.index_store import ITEM_LIMIT_BYTES, Key, KeyRange
 from steppewire.search.lines import pack_lines, unpack_lines
 from steppewire.search.postings import FACETS, Posting, decode, decode_lean, encode, encode_lean
 from steppewire.search.ranking import CorpusStats
@@ -121,6 +121,12 @@ def chunk_key(term: str, number: int) -> Key:
 
 def lean_key(term: str, number: int) -> Key:
     return (f"T#{term}", f"L{number}")
+
+
+def lean_range(term: str) -> KeyRange:
+    """A large term's lean chunks (`L<i>`) and tail (`P`) as one Query: its chunks (`C<i>`) and head (`H`) sort
+    before them."""
+    return (f"T#{term}", "L", "P")
 
 
 def head_key(term: str) -> Key:
