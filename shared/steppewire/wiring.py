@@ -59,11 +59,20 @@ def article_reader() -> DynamoArticleStore:
 
 @cache
 def search_engine() -> SearchEngine:
+    """The search function's engine, warmed up (term directory, document values) as its container starts."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from steppewire.observability import logger
     from steppewire.search.engine import SearchEngine
     from steppewire.search.index_store import DynamoIndexTable
 
     table = DynamoIndexTable(dynamodb_client(), load_settings(SearchSettings).search_table_name)
-    return SearchEngine(table, clock=utc_now, policy=index_policy(), synonyms=synonym_source().current)
+    engine = SearchEngine(table, clock=utc_now, policy=index_policy(), synonyms=synonym_source().current)
+    try:
+        engine.warm_up()
+    except (BotoCoreError, ClientError):  # not fatal: queries then read what they need themselves
+        logger.exception("could not warm the search engine up")
+    return engine
 
 
 @cache
