@@ -175,14 +175,23 @@ def collector_paused() -> Iterator[None]:
 def _transpose3(triples: list[tuple[int, int, int]]) -> tuple[Sequence[int], Sequence[int], Sequence[int]]:
     if not triples:
         return (), (), ()
-    if any(len(t) != 3 for t in triples):
+    try:  # one transposition in C checks the shape too: triples of unequal lengths do not zip strictly
+        columns = tuple(zip(*triples, strict=True))
+    except ValueError:
+        columns = ()
+    if len(columns) != 3:
         raise ValueError("tf and lengths must be triples (title, summary, body)")
-    first, second, third = zip(*triples, strict=True)
+    first, second, third = columns
     return first, second, third
 
 
 def _narrowest(values: Sequence[int]) -> str:
-    low, high = min(values, default=0), max(values, default=0)
+    return _typecode(min(values, default=0), max(values, default=0))
+
+
+def _typecode(low: int, high: int) -> str:
+    if low >= 0 and high <= 0xFF:  # most columns of most lists: no need to walk the table
+        return "B"
     for code in _TYPECODES:
         lowest, highest = _RANGES[code]
         if lowest <= low and high <= highest:
@@ -193,21 +202,29 @@ def _narrowest(values: Sequence[int]) -> str:
 def _encode_columns(columns: Columns) -> bytes:
     """Columns of absolute values (docs sorted ascending) to the stored form."""
     n = len(columns[0])
-    _check_range(COLUMNS, columns)
+    bounds = _check_range(COLUMNS, columns)
     docs, minutes = columns[0], columns[7]
     first_minute = minutes[0] if n else 0
     minute_deltas = list(map(operator.sub, minutes, chain((first_minute,), minutes)))
     stored = [_doc_deltas(docs), *columns[1:7], minute_deltas, *columns[8:]]
-    return _pack(VERSION, n, _BODY_HEAD.pack(first_minute), stored)
+    # The value columns are stored as they are: their range, just checked, gives their typecodes.
+    typecodes = [_narrowest(stored[0]), *(_typecode(*b) for b in bounds[1:7]), _narrowest(minute_deltas)]
+    typecodes += [_typecode(*b) for b in bounds[8:]]
+    return _pack(VERSION, n, _BODY_HEAD.pack(first_minute), stored, "".join(typecodes))
 
 
-def _check_range(names: Sequence[str], columns: Columns) -> None:
+def _check_range(names: Sequence[str], columns: Columns) -> list[tuple[int, int]]:
+    """Each column's (min, max), (0, 0) when empty; ValueError if one is outside 0..MAX_VALUE."""
     n = len(columns[0])
+    bounds = []
     for name, column in zip(names, columns, strict=True):
         if len(column) != n:  # pragma: no cover - internal invariant
             raise ValueError("columns of different lengths")
-        if n and (min(column) < 0 or max(column) > MAX_VALUE):
+        low, high = (min(column), max(column)) if n else (0, 0)
+        if low < 0 or high > MAX_VALUE:
             raise ValueError(f"{name.removesuffix('_delta')} out of range 0..{MAX_VALUE}")
+        bounds.append((low, high))
+    return bounds
 
 
 def _doc_deltas(docs: Sequence[int]) -> list[int]:
@@ -217,11 +234,16 @@ def _doc_deltas(docs: Sequence[int]) -> list[int]:
     return deltas
 
 
-def _pack(version: int, n: int, prefix: bytes, stored: Columns) -> bytes:
-    """Header, then (zlib-compressed when that is smaller) `prefix`, the columns' typecodes and their byte planes."""
-    typecodes = "".join(_narrowest(column) for column in stored)
+def _pack(version: int, n: int, prefix: bytes, stored: Columns, typecodes: str | None = None) -> bytes:
+    """Header, then (zlib-compressed when that is smaller) `prefix`, the columns' typecodes and their byte planes.
+    `typecodes`, when the caller knows them, are the columns' narrowest."""
+    if typecodes is None:
+        typecodes = "".join(_narrowest(column) for column in stored)
     parts = [prefix, typecodes.encode("ascii")]
     for code, column in zip(typecodes, stored, strict=True):
+        if code == "B":  # one byte a value, no planes to split: bytes() is array's conversion without the array
+            parts.append(bytes(column))
+            continue
         values = array(code, column)
         if _SWAP:  # pragma: no cover - big-endian hosts
             values.byteswap()
@@ -303,8 +325,10 @@ def encode_lean(docs: Sequence[int], tfs: Sequence[tuple[int, int, int]]) -> byt
     if len(docs) != len(tfs):
         raise ValueError("one tf triple per doc")
     columns: Columns = [list(docs), *_transpose3(list(tfs))] if docs else [[], [], [], []]
-    _check_range(LEAN_COLUMNS, columns)
-    return _pack(LEAN_VERSION, len(docs), b"", [_doc_deltas(columns[0]), *columns[1:]])
+    bounds = _check_range(LEAN_COLUMNS, columns)
+    doc_deltas = _doc_deltas(columns[0])
+    typecodes = _narrowest(doc_deltas) + "".join(_typecode(*b) for b in bounds[1:])
+    return _pack(LEAN_VERSION, len(docs), b"", [doc_deltas, *columns[1:]], typecodes)
 
 
 def decode_lean(data: bytes) -> tuple[list[int], list[tuple[int, int, int]]]:
