@@ -629,7 +629,7 @@ def measure_size(size: int) -> dict[str, Any]:
         f"{size:,} articles indexed in {index_s:.0f} s ({sum(p.cpu_s for p in single):.0f} s for {len(single)} singles)"
     )
 
-    item_sizes = {key: item_size(to_item(item)) for key, item in table.items.items()}
+    item_sizes = table.item_sizes()
     head_sizes = [size for key, size in item_sizes.items() if key[1] == "H"]
     directory_sizes = [size for key, size in item_sizes.items() if key[0] == DIRECTORY_PK]
     largest_key, largest = max(item_sizes.items(), key=lambda pair: pair[1])

@@ -126,7 +126,9 @@ def _int_rows(data: bytes) -> list[tuple[int, ...]]:
 
 
 def _cells(postings: Sequence[Posting]) -> Counter[tuple[int, int, int]]:
-    return Counter(zip(map(_get_lang, postings), map(_get_category, postings), map(_get_country, postings)))
+    return Counter(
+        zip(map(_get_lang, postings), map(_get_category, postings), map(_get_country, postings), strict=True)
+    )
 
 
 def tail_bound_now(head: TermHead, stats: CorpusStats, field_dfs: tuple[int, int, int]) -> float:

@@ -202,29 +202,30 @@ def _typecode(low: int, high: int) -> str:
 def _encode_columns(columns: Columns) -> bytes:
     """Columns of absolute values (docs sorted ascending) to the stored form."""
     n = len(columns[0])
-    bounds = _check_range(COLUMNS, columns)
+    lows, highs = _check_range(COLUMNS, columns)
     docs, minutes = columns[0], columns[7]
     first_minute = minutes[0] if n else 0
     minute_deltas = list(map(operator.sub, minutes, chain((first_minute,), minutes)))
     stored = [_doc_deltas(docs), *columns[1:7], minute_deltas, *columns[8:]]
     # The value columns are stored as they are: their range, just checked, gives their typecodes.
-    typecodes = [_narrowest(stored[0]), *(_typecode(*b) for b in bounds[1:7]), _narrowest(minute_deltas)]
-    typecodes += [_typecode(*b) for b in bounds[8:]]
-    return _pack(VERSION, n, _BODY_HEAD.pack(first_minute), stored, "".join(typecodes))
+    lows[0], lows[7] = min(stored[0], default=0), min(minute_deltas, default=0)
+    highs[0], highs[7] = max(stored[0], default=0), max(minute_deltas, default=0)
+    return _pack(VERSION, n, _BODY_HEAD.pack(first_minute), stored, "".join(map(_typecode, lows, highs)))
 
 
-def _check_range(names: Sequence[str], columns: Columns) -> list[tuple[int, int]]:
-    """Each column's (min, max), (0, 0) when empty; ValueError if one is outside 0..MAX_VALUE."""
+def _check_range(names: Sequence[str], columns: Columns) -> tuple[list[int], list[int]]:
+    """Each column's min and max (0 when empty); ValueError if one is outside 0..MAX_VALUE."""
     n = len(columns[0])
-    bounds = []
-    for name, column in zip(names, columns, strict=True):
-        if len(column) != n:  # pragma: no cover - internal invariant
-            raise ValueError("columns of different lengths")
-        low, high = (min(column), max(column)) if n else (0, 0)
-        if low < 0 or high > MAX_VALUE:
-            raise ValueError(f"{name.removesuffix('_delta')} out of range 0..{MAX_VALUE}")
-        bounds.append((low, high))
-    return bounds
+    if len(names) != len(columns) or len(set(map(len, columns))) != 1:  # pragma: no cover - internal invariant
+        raise ValueError("columns of different lengths")
+    if not n:
+        return [0] * len(columns), [0] * len(columns)
+    # C-level passes: a publish encodes a list for each of its thousands of terms.
+    lows, highs = list(map(min, columns)), list(map(max, columns))
+    if min(lows) < 0 or max(highs) > MAX_VALUE:
+        name = next(name for name, low, high in zip(names, lows, highs, strict=True) if low < 0 or high > MAX_VALUE)
+        raise ValueError(f"{name.removesuffix('_delta')} out of range 0..{MAX_VALUE}")
+    return lows, highs
 
 
 def _doc_deltas(docs: Sequence[int]) -> list[int]:
@@ -325,10 +326,10 @@ def encode_lean(docs: Sequence[int], tfs: Sequence[tuple[int, int, int]]) -> byt
     if len(docs) != len(tfs):
         raise ValueError("one tf triple per doc")
     columns: Columns = [list(docs), *_transpose3(list(tfs))] if docs else [[], [], [], []]
-    bounds = _check_range(LEAN_COLUMNS, columns)
+    lows, highs = _check_range(LEAN_COLUMNS, columns)
     doc_deltas = _doc_deltas(columns[0])
-    typecodes = _narrowest(doc_deltas) + "".join(_typecode(*b) for b in bounds[1:])
-    return _pack(LEAN_VERSION, len(docs), b"", [doc_deltas, *columns[1:]], typecodes)
+    lows[0], highs[0] = min(doc_deltas, default=0), max(doc_deltas, default=0)
+    return _pack(LEAN_VERSION, len(docs), b"", [doc_deltas, *columns[1:]], "".join(map(_typecode, lows, highs)))
 
 
 def decode_lean(data: bytes) -> tuple[list[int], list[tuple[int, int, int]]]:
