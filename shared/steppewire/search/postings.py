@@ -250,7 +250,8 @@ def _pack(version: int, n: int, prefix: bytes, stored: Columns, typecodes: str |
             values.byteswap()
         raw = values.tobytes()
         size = values.itemsize
-        parts.append(raw if size == 1 else b"".join(raw[plane::size] for plane in range(size)))
+        # A single value's byte planes are its bytes.
+        parts.append(raw if size == 1 or n == 1 else b"".join(raw[plane::size] for plane in range(size)))
     body = b"".join(parts)
     packed = zlib.compress(body, ZLIB_LEVEL)
     if len(packed) < len(body):
@@ -283,26 +284,26 @@ def _unpack(data: bytes, version: int, columns: int, prefix_size: int) -> tuple[
     if len(view) < head_size:
         raise ValueError("corrupt posting list: truncated header")
     typecodes = bytes(view[prefix_size:head_size]).decode("ascii", "replace")
-    if any(code not in _SIZES for code in typecodes):
+    if not _SIZES.keys() >= set(typecodes):
         raise ValueError("corrupt posting list: unknown column type")
-    if len(view) != head_size + n * sum(_SIZES[code] for code in typecodes):
+    sizes = list(map(_SIZES.__getitem__, typecodes))
+    if len(view) != head_size + n * sum(sizes):
         raise ValueError("corrupt posting list: wrong length")
     stored: Columns = []
     offset = head_size
-    for code in typecodes:
-        size = _SIZES[code]
+    for code, size in zip(typecodes, sizes, strict=True):
         chunk = view[offset : offset + n * size]
         offset += n * size
         values = array(code)
-        if size == 1:
+        if size == 1 or n == 1:  # the byte planes of a single value are its bytes
             values.frombytes(chunk)
         else:
             interleaved = bytearray(n * size)
             for plane in range(size):
                 interleaved[plane::size] = chunk[plane * n : (plane + 1) * n]
             values.frombytes(interleaved)
-            if _SWAP:  # pragma: no cover - big-endian hosts
-                values.byteswap()
+        if _SWAP and size > 1:  # pragma: no cover - big-endian hosts
+            values.byteswap()
         stored.append(values)
     doc_deltas = stored[0]
     if n > 1 and min(doc_deltas[1:]) <= 0:
