@@ -43,9 +43,7 @@ _BOUND_SLACK: Final = 1e-9  # the tail bound is compared strictly; a hair of flo
 _get_doc = operator.attrgetter("doc")
 _get_tf = operator.attrgetter("tf")
 _get_minute = operator.attrgetter("minute")
-_get_lang = operator.attrgetter("lang")
-_get_category = operator.attrgetter("category")
-_get_country = operator.attrgetter("country")
+_get_cell = operator.attrgetter(*FACETS)  # (lang, category, country)
 
 
 @dataclass(frozen=True)
@@ -126,9 +124,7 @@ def _int_rows(data: bytes) -> list[tuple[int, ...]]:
 
 
 def _cells(postings: Sequence[Posting]) -> Counter[tuple[int, int, int]]:
-    return Counter(
-        zip(map(_get_lang, postings), map(_get_category, postings), map(_get_country, postings), strict=True)
-    )
+    return Counter(map(_get_cell, postings))
 
 
 def tail_bound_now(head: TermHead, stats: CorpusStats, field_dfs: tuple[int, int, int]) -> float:
