@@ -185,11 +185,8 @@ def _transpose3(triples: list[tuple[int, int, int]]) -> tuple[Sequence[int], Seq
     return first, second, third
 
 
-def _narrowest(values: Sequence[int]) -> str:
-    return _typecode(min(values, default=0), max(values, default=0))
-
-
 def _typecode(low: int, high: int) -> str:
+    """The narrowest array typecode that holds a column of values from `low` to `high`."""
     if low >= 0 and high <= 0xFF:  # most columns of most lists: no need to walk the table
         return "B"
     for code in _TYPECODES:
@@ -235,11 +232,9 @@ def _doc_deltas(docs: Sequence[int]) -> list[int]:
     return deltas
 
 
-def _pack(version: int, n: int, prefix: bytes, stored: Columns, typecodes: str | None = None) -> bytes:
-    """Header, then (zlib-compressed when that is smaller) `prefix`, the columns' typecodes and their byte planes.
-    `typecodes`, when the caller knows them, are the columns' narrowest."""
-    if typecodes is None:
-        typecodes = "".join(_narrowest(column) for column in stored)
+def _pack(version: int, n: int, prefix: bytes, stored: Columns, typecodes: str) -> bytes:
+    """Header, then (zlib-compressed when that is smaller) `prefix`, the columns' typecodes (the narrowest for
+    their ranges, which the caller has checked) and their byte planes."""
     parts = [prefix, typecodes.encode("ascii")]
     for code, column in zip(typecodes, stored, strict=True):
         if code == "B":  # one byte a value, no planes to split: bytes() is array's conversion without the array
