@@ -18,7 +18,7 @@ from typing import Any
 
 from bench import corpus as corpus_module
 from bench.search_bench import BULK_BATCH, SINGLE_PUBLISHES, as_stored
-from steppewire.dynamo_items import from_item, item_size
+from steppewire.dynamo_items import from_item
 from steppewire.search.index_store import InMemoryIndexTable, Key, billed_write_units
 from steppewire.search.indexer import Indexer
 
@@ -42,17 +42,19 @@ class KindMeter(InMemoryIndexTable):
         self.units: Counter[str] = Counter()
         self.items_written: Counter[str] = Counter()
 
-    def _write_batch(self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key]) -> list[Key]:
+    def _write_batch(
+        self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key], sizes: Mapping[Key, int]
+    ) -> list[Key]:
         for wire in puts:
             key = (str(wire["pk"]["S"]), str(wire["sk"]["S"]))
             name = kind(key, from_item(wire))
-            self.units[name] += billed_write_units(max(item_size(wire), self._stored_size(key) or 0))
+            self.units[name] += billed_write_units(max(sizes[key], self._stored_size(key) or 0))
             self.items_written[name] += 1
         for key in deletes:
             name = f"{kind(key, self.items.get(key))} (deleted)"
             self.units[name] += billed_write_units(self._stored_size(key) or 0)
             self.items_written[name] += 1
-        return super()._write_batch(puts, deletes)
+        return super()._write_batch(puts, deletes, sizes)
 
 
 def main(size: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 
@@ -58,22 +59,28 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: from_attribute(value) for name, value in item.items()}
 
 
+@lru_cache(maxsize=1 << 12)  # the same few numbers (counts, flags, minutes) recur across an index's items
+def _number_size(value: str) -> int:
+    digits = len(Decimal(value).normalize().as_tuple().digits)
+    return (digits + 1) // 2 + 1  # DynamoDB: about one byte per two significant digits, plus one
+
+
 def _attribute_size(attribute: Mapping[str, Any]) -> int:
     (kind, value), *_ = attribute.items()
+    # The common kinds first, without a match statement's sequence of comparisons.
+    if kind == "S":
+        return len(value) if value.isascii() else len(value.encode("utf-8"))
+    if kind == "B":
+        return len(value)
+    if kind == "N":
+        return _number_size(value)
     match kind:
-        case "S":
-            return len(value.encode("utf-8"))
-        case "B":
-            return len(value)
-        case "N":
-            digits = len(Decimal(value).normalize().as_tuple().digits)
-            return (digits + 1) // 2 + 1  # DynamoDB: about one byte per two significant digits, plus one
         case "BOOL" | "NULL":
             return 1
         case "L":
             return 3 + sum(1 + _attribute_size(element) for element in value)
         case "M":
-            return 3 + sum(1 + len(name.encode("utf-8")) + _attribute_size(v) for name, v in value.items())
+            return 3 + item_size(value) + len(value)
         case "SS":
             return sum(len(element.encode("utf-8")) for element in value)
     raise TypeError(f"unsupported DynamoDB attribute type {kind}")
@@ -81,4 +88,7 @@ def _attribute_size(attribute: Mapping[str, Any]) -> int:
 
 def item_size(item: Mapping[str, Any]) -> int:
     """Bytes DynamoDB bills for an item in wire format: attribute names plus values (its documented rules)."""
-    return sum(len(name.encode("utf-8")) + _attribute_size(value) for name, value in item.items())
+    size = 0
+    for name, value in item.items():
+        size += (len(name) if name.isascii() else len(name.encode("utf-8"))) + _attribute_size(value)
+    return size

@@ -349,20 +349,29 @@ def token_spans(text: str) -> Iterator[TokenSpan]:
     or compatibility characters it was normalized from.
     """
     for chunk_match in _CHUNK.finditer(text):
-        chunk = chunk_match.group()
         base = chunk_match.start()
-        mapped = _mapped_normal_form(chunk)
-        if mapped is None:
-            normal = normalize(chunk)
-            for token in _TOKEN.findall(normal):
-                yield _span(token, base, chunk_match.end())
-            continue
-        normal, starts, ends = mapped
-        for token_match in _TOKEN.finditer(normal):
-            start, end = token_match.span()
-            yield _span(token_match.group(), base + starts[start], base + ends[end - 1])
+        for term, start, end, parts in _chunk_spans(chunk_match.group()):
+            yield _new_span(TokenSpan, (term, base + start, base + end, parts))
 
 
+_new_span = tuple.__new__  # a TokenSpan without the Python-level __new__ of a NamedTuple, once per token
+
+
+@lru_cache(maxsize=1 << 17)  # a chunk is a word with its punctuation: 10,000 articles have ~150,000
+def _chunk_spans(chunk: str) -> tuple[TokenSpan, ...]:
+    """The token spans of one whitespace-free chunk, offsets within it: a chunk's spans depend on it alone, and
+    the words of a corpus repeat, so the indexer maps most chunks' characters once."""
+    mapped = _mapped_normal_form(chunk)
+    if mapped is None:
+        return tuple(_span(token, 0, len(chunk)) for token in _TOKEN.findall(normalize(chunk)))
+    normal, starts, ends = mapped
+    return tuple(
+        _span(token_match.group(), starts[token_match.start()], ends[token_match.end() - 1])
+        for token_match in _TOKEN.finditer(normal)
+    )
+
+
+@lru_cache(maxsize=1 << 16)  # the indexer asks it of every word of every article
 def prefix_key(token: str) -> str:
     """Normalized, unstemmed form of a partial last query word, for as-you-type prefix matching ("" if none)."""
     found = _TOKEN.findall(normalize(token))

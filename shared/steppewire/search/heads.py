@@ -24,6 +24,7 @@ the oldest of the newest postings. Otherwise `answer` says so (None) and the eng
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ from steppewire.search.schema import Tail
 LEAN_BYTES_PER_POSTING: Final = 1.3
 HEAD_FIXED_BYTES: Final = 2500
 _BOUND_SLACK: Final = 1e-9  # the tail bound is compared strictly; a hair of float rounding must not pass it
+_get_doc = operator.attrgetter("doc")
+_get_tf = operator.attrgetter("tf")
+_get_minute = operator.attrgetter("minute")
+_get_cell = operator.attrgetter(*FACETS)  # (lang, category, country)
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,19 @@ class HeadAnswer:
 
 def build_head(postings: Sequence[Posting], stats: CorpusStats, weights: FieldWeights, size: int) -> TermHead:
     """The head of these postings (a term's all) with the `size` best and newest."""
-    ordered = sorted(postings, key=lambda p: p.doc)
+    ordered = sorted(postings, key=_get_doc)
     scores = score([[ordered]], stats, weights)
-    by_score = sorted(ordered, key=lambda p: -scores[p.doc])
+    # Best first, ties in doc order (a reversed sort is stable too); C-level keys: a merge builds heads of
+    # thousands of postings.
+    values = list(map(scores.__getitem__, map(_get_doc, ordered)))
+    by_score = list(map(ordered.__getitem__, sorted(range(len(ordered)), key=values.__getitem__, reverse=True)))
     return TermHead(
         documents=len(ordered),
-        field_dfs=field_df([p.tf for p in ordered]),
+        field_dfs=field_df(list(map(_get_tf, ordered))),
         top=by_score[:size],
-        newest=sorted(ordered, key=lambda p: -p.minute)[:size],
+        newest=sorted(ordered, key=_get_minute, reverse=True)[:size],
         cells=_cells(ordered),
-        tail_bound=max((scores[p.doc] for p in by_score[size:]), default=0.0),
+        tail_bound=scores[by_score[size].doc] if len(by_score) > size else 0.0,  # the best of the rest
         written=stats,
         weights=weights,
     )
@@ -115,7 +123,7 @@ def _int_rows(data: bytes) -> list[tuple[int, ...]]:
 
 
 def _cells(postings: Sequence[Posting]) -> Counter[tuple[int, int, int]]:
-    return Counter((p.lang, p.category, p.country) for p in postings)
+    return Counter(map(_get_cell, postings))
 
 
 def tail_bound_now(head: TermHead, stats: CorpusStats, field_dfs: tuple[int, int, int]) -> float:

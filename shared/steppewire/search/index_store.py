@@ -134,8 +134,11 @@ class _BatchedTable:
         """The items found (with their sizes) and the keys left unprocessed, for one request."""
         raise NotImplementedError
 
-    def _write_batch(self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key]) -> list[Key]:
-        """Apply one request of wire-format puts and deletes; the keys left unprocessed."""
+    def _write_batch(
+        self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key], sizes: Mapping[Key, int]
+    ) -> list[Key]:
+        """Apply one request of wire-format puts (`sizes`: their sizes by key) and deletes; the keys left
+        unprocessed."""
         raise NotImplementedError
 
     def _query_page(self, key_range: KeyRange, start: Key | None) -> tuple[Found, Key | None]:
@@ -198,8 +201,10 @@ class _BatchedTable:
                     keys[start : start + BATCH_WRITE_LIMIT], requests[start : start + BATCH_WRITE_LIMIT], strict=True
                 )
             ]
-            for key, item in chunk:
-                if item is not None and item_size(item) > ITEM_LIMIT_BYTES:
+            # Sized once: the limit check, the meter and the subclass's record of what it stores all need it.
+            sizes = {key: item_size(item) for key, item in chunk if item is not None}
+            for key, size in sizes.items():
+                if size > ITEM_LIMIT_BYTES:
                     raise ItemTooLarge(f"{TOO_LARGE}: {key[0]}/{key[1]}")
             pending = dict(chunk)
             for retry in range(self._backoff.attempts + 1):
@@ -211,6 +216,7 @@ class _BatchedTable:
                     self._write_batch(
                         [item for item in pending.values() if item is not None],
                         [key for key, item in pending.items() if item is None],
+                        sizes,
                     )
                 )
                 for key, item in pending.items():
@@ -219,7 +225,7 @@ class _BatchedTable:
                     if item is None:
                         self.meter.delete(old_sizes[key])
                     else:
-                        self.meter.put(item_size(item), old_sizes[key])
+                        self.meter.put(sizes[key], old_sizes[key])
                 pending = {key: item for key, item in pending.items() if key in left}
                 if not pending:
                     break
@@ -258,7 +264,9 @@ class DynamoIndexTable(_BatchedTable):
         self._sizes |= {key: size for key, (_, size) in found.items()}
         return found, left
 
-    def _write_batch(self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key]) -> list[Key]:
+    def _write_batch(
+        self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key], sizes: Mapping[Key, int]
+    ) -> list[Key]:
         requests: list[Any] = [{"PutRequest": {"Item": item}} for item in puts]
         requests += [{"DeleteRequest": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in deletes]
         answer = self._client.batch_write_item(RequestItems={self._table: requests})
@@ -269,7 +277,7 @@ class DynamoIndexTable(_BatchedTable):
         for item in puts:
             key = (str(item["pk"]["S"]), str(item["sk"]["S"]))
             if key not in left:
-                self._sizes[key] = item_size(item)
+                self._sizes[key] = sizes[key]
         self._sizes |= {key: None for key in deletes if key not in left}
         return left
 
@@ -359,7 +367,9 @@ class InMemoryIndexTable(_BatchedTable):
             self._sizes[key] = item_size(to_item(self.items[key]))
         return self._sizes[key]
 
-    def _write_batch(self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key]) -> list[Key]:
+    def _write_batch(
+        self, puts: Sequence[dict[str, Any]], deletes: Sequence[Key], sizes: Mapping[Key, int]
+    ) -> list[Key]:
         keys = [(str(item["pk"]["S"]), str(item["sk"]["S"])) for item in puts]
         left = self._left_over([*keys, *deletes])
         skipped = set(left)
@@ -372,7 +382,7 @@ class InMemoryIndexTable(_BatchedTable):
         for key, item in zip(keys, puts, strict=True):
             if key not in skipped:
                 self.items[key] = from_item(item)
-                self._sizes[key] = item_size(item)
+                self._sizes[key] = sizes[key]
                 if self._partitions is not None:
                     self._partitions.setdefault(key[0], set()).add(key[1])
         return left
@@ -389,6 +399,10 @@ class InMemoryIndexTable(_BatchedTable):
 
     def _stored_size(self, key: Key) -> int | None:
         return self._size(key) if key in self.items else None
+
+    def item_sizes(self) -> dict[Key, int]:
+        """Every item's size as the meter bills it (the benchmark's index figures), without sizing them anew."""
+        return {key: self._size(key) for key in self.items}
 
     def keys_with_prefix(self, prefix: str) -> list[Key]:
         return [key for key in self.items if key[0].startswith(prefix)]

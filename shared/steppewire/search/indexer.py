@@ -28,7 +28,7 @@ from steppewire.articles.store import ArticleStore, StoredArticle
 from steppewire.search.analysis import index_terms, prefix_key, terms, token_spans, word_pairs
 from steppewire.search.heads import build_head, head_attributes
 from steppewire.search.index_store import IndexTable, Key
-from steppewire.search.postings import FACETS, Posting, collector_paused, encode
+from steppewire.search.postings import FACETS, Posting, collector_paused
 from steppewire.search.ranking import CorpusStats, FieldWeights
 from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.schema import (
@@ -405,8 +405,8 @@ class Indexer:
                 continue
             chunks = rechunk(old_chunks, postings, self._policy.chunk_postings)
             for number, chunk in enumerate(chunks):
-                old = stored[number] if number < len(stored) else None
-                if old is None or bytes(old["p"]) != encode(chunk):
+                # Compared decoded (the codec round-trips exactly): encoding every chunk to compare cost more.
+                if number >= len(stored) or stored[number] is None or old_chunks[number] != chunk:
                     merge_puts += [chunk_item(term, number, chunk), lean_item(term, number, chunk)]
             merge_deletes += [
                 key

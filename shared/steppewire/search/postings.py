@@ -175,14 +175,20 @@ def collector_paused() -> Iterator[None]:
 def _transpose3(triples: list[tuple[int, int, int]]) -> tuple[Sequence[int], Sequence[int], Sequence[int]]:
     if not triples:
         return (), (), ()
-    if any(len(t) != 3 for t in triples):
+    try:  # one transposition in C checks the shape too: triples of unequal lengths do not zip strictly
+        columns = tuple(zip(*triples, strict=True))
+    except ValueError:
+        columns = ()
+    if len(columns) != 3:
         raise ValueError("tf and lengths must be triples (title, summary, body)")
-    first, second, third = zip(*triples, strict=True)
+    first, second, third = columns
     return first, second, third
 
 
-def _narrowest(values: Sequence[int]) -> str:
-    low, high = min(values, default=0), max(values, default=0)
+def _typecode(low: int, high: int) -> str:
+    """The narrowest array typecode that holds a column of values from `low` to `high`."""
+    if low >= 0 and high <= 0xFF:  # most columns of most lists: no need to walk the table
+        return "B"
     for code in _TYPECODES:
         lowest, highest = _RANGES[code]
         if lowest <= low and high <= highest:
@@ -193,21 +199,30 @@ def _narrowest(values: Sequence[int]) -> str:
 def _encode_columns(columns: Columns) -> bytes:
     """Columns of absolute values (docs sorted ascending) to the stored form."""
     n = len(columns[0])
-    _check_range(COLUMNS, columns)
+    lows, highs = _check_range(COLUMNS, columns)
     docs, minutes = columns[0], columns[7]
     first_minute = minutes[0] if n else 0
     minute_deltas = list(map(operator.sub, minutes, chain((first_minute,), minutes)))
     stored = [_doc_deltas(docs), *columns[1:7], minute_deltas, *columns[8:]]
-    return _pack(VERSION, n, _BODY_HEAD.pack(first_minute), stored)
+    # The value columns are stored as they are: their range, just checked, gives their typecodes.
+    lows[0], lows[7] = min(stored[0], default=0), min(minute_deltas, default=0)
+    highs[0], highs[7] = max(stored[0], default=0), max(minute_deltas, default=0)
+    return _pack(VERSION, n, _BODY_HEAD.pack(first_minute), stored, "".join(map(_typecode, lows, highs)))
 
 
-def _check_range(names: Sequence[str], columns: Columns) -> None:
+def _check_range(names: Sequence[str], columns: Columns) -> tuple[list[int], list[int]]:
+    """Each column's min and max (0 when empty); ValueError if one is outside 0..MAX_VALUE."""
     n = len(columns[0])
-    for name, column in zip(names, columns, strict=True):
-        if len(column) != n:  # pragma: no cover - internal invariant
-            raise ValueError("columns of different lengths")
-        if n and (min(column) < 0 or max(column) > MAX_VALUE):
-            raise ValueError(f"{name.removesuffix('_delta')} out of range 0..{MAX_VALUE}")
+    if len(names) != len(columns) or len(set(map(len, columns))) != 1:  # pragma: no cover - internal invariant
+        raise ValueError("columns of different lengths")
+    if not n:
+        return [0] * len(columns), [0] * len(columns)
+    # C-level passes: a publish encodes a list for each of its thousands of terms.
+    lows, highs = list(map(min, columns)), list(map(max, columns))
+    if min(lows) < 0 or max(highs) > MAX_VALUE:
+        name = next(name for name, low, high in zip(names, lows, highs, strict=True) if low < 0 or high > MAX_VALUE)
+        raise ValueError(f"{name.removesuffix('_delta')} out of range 0..{MAX_VALUE}")
+    return lows, highs
 
 
 def _doc_deltas(docs: Sequence[int]) -> list[int]:
@@ -217,17 +232,21 @@ def _doc_deltas(docs: Sequence[int]) -> list[int]:
     return deltas
 
 
-def _pack(version: int, n: int, prefix: bytes, stored: Columns) -> bytes:
-    """Header, then (zlib-compressed when that is smaller) `prefix`, the columns' typecodes and their byte planes."""
-    typecodes = "".join(_narrowest(column) for column in stored)
+def _pack(version: int, n: int, prefix: bytes, stored: Columns, typecodes: str) -> bytes:
+    """Header, then (zlib-compressed when that is smaller) `prefix`, the columns' typecodes (the narrowest for
+    their ranges, which the caller has checked) and their byte planes."""
     parts = [prefix, typecodes.encode("ascii")]
     for code, column in zip(typecodes, stored, strict=True):
+        if code == "B":  # one byte a value, no planes to split: bytes() is array's conversion without the array
+            parts.append(bytes(column))
+            continue
         values = array(code, column)
         if _SWAP:  # pragma: no cover - big-endian hosts
             values.byteswap()
         raw = values.tobytes()
         size = values.itemsize
-        parts.append(raw if size == 1 else b"".join(raw[plane::size] for plane in range(size)))
+        # A single value's byte planes are its bytes.
+        parts.append(raw if size == 1 or n == 1 else b"".join(raw[plane::size] for plane in range(size)))
     body = b"".join(parts)
     packed = zlib.compress(body, ZLIB_LEVEL)
     if len(packed) < len(body):
@@ -260,26 +279,26 @@ def _unpack(data: bytes, version: int, columns: int, prefix_size: int) -> tuple[
     if len(view) < head_size:
         raise ValueError("corrupt posting list: truncated header")
     typecodes = bytes(view[prefix_size:head_size]).decode("ascii", "replace")
-    if any(code not in _SIZES for code in typecodes):
+    if not _SIZES.keys() >= set(typecodes):
         raise ValueError("corrupt posting list: unknown column type")
-    if len(view) != head_size + n * sum(_SIZES[code] for code in typecodes):
+    sizes = list(map(_SIZES.__getitem__, typecodes))
+    if len(view) != head_size + n * sum(sizes):
         raise ValueError("corrupt posting list: wrong length")
     stored: Columns = []
     offset = head_size
-    for code in typecodes:
-        size = _SIZES[code]
+    for code, size in zip(typecodes, sizes, strict=True):
         chunk = view[offset : offset + n * size]
         offset += n * size
         values = array(code)
-        if size == 1:
+        if size == 1 or n == 1:  # the byte planes of a single value are its bytes
             values.frombytes(chunk)
         else:
             interleaved = bytearray(n * size)
             for plane in range(size):
                 interleaved[plane::size] = chunk[plane * n : (plane + 1) * n]
             values.frombytes(interleaved)
-            if _SWAP:  # pragma: no cover - big-endian hosts
-                values.byteswap()
+        if _SWAP and size > 1:  # pragma: no cover - big-endian hosts
+            values.byteswap()
         stored.append(values)
     doc_deltas = stored[0]
     if n > 1 and min(doc_deltas[1:]) <= 0:
@@ -303,8 +322,10 @@ def encode_lean(docs: Sequence[int], tfs: Sequence[tuple[int, int, int]]) -> byt
     if len(docs) != len(tfs):
         raise ValueError("one tf triple per doc")
     columns: Columns = [list(docs), *_transpose3(list(tfs))] if docs else [[], [], [], []]
-    _check_range(LEAN_COLUMNS, columns)
-    return _pack(LEAN_VERSION, len(docs), b"", [_doc_deltas(columns[0]), *columns[1:]])
+    lows, highs = _check_range(LEAN_COLUMNS, columns)
+    doc_deltas = _doc_deltas(columns[0])
+    lows[0], highs[0] = min(doc_deltas, default=0), max(doc_deltas, default=0)
+    return _pack(LEAN_VERSION, len(docs), b"", [doc_deltas, *columns[1:]], "".join(map(_typecode, lows, highs)))
 
 
 def decode_lean(data: bytes) -> tuple[list[int], list[tuple[int, int, int]]]:
