@@ -131,7 +131,7 @@ def ours(table: InMemoryIndexTable, queries: Sequence[Judged]) -> list[Answer]:
     answers = []
     for query in queries:
         result = ranking.search(SearchRequest(query.q, per_page=TOP))
-        _, trips, units = _measured(table, partial(costing.search, SearchRequest(query.q, per_page=COST_PER_PAGE)))
+        _, trips, units, _ = _measured(table, partial(costing.search, SearchRequest(query.q, per_page=COST_PER_PAGE)))
         suggestion = getattr(result, "did_you_mean", None)
         matched = getattr(result, "matched", None)
         answers.append(
