@@ -53,7 +53,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -761,8 +761,11 @@ def sizes_from_env() -> list[int]:
     return [int(part) for part in raw.replace(" ", "").split(",") if part]
 
 
-def run(sizes: Sequence[int]) -> dict[str, Any]:
-    """Every size (largest first, so the longest job starts first) and Cranfield, in worker processes."""
+def run(
+    sizes: Sequence[int], queued_after: Callable[[Executor], Answer] | None = None
+) -> tuple[dict[str, Any], Answer | None]:
+    """Every size (largest first, so the longest job starts first) and Cranfield, in worker processes; then
+    `queued_after` (given the pool: its tasks queue behind these, on the worker the smaller sizes leave)."""
     started = time.perf_counter()
     jobs = max(1, int(os.environ.get("BENCH_SEARCH_JOBS", "2")))
     ordered = sorted(set(sizes), reverse=True)
@@ -771,6 +774,7 @@ def run(sizes: Sequence[int]) -> dict[str, Any]:
         measures = {size: pool.submit(measure_size, size) for size in ordered}
         agreements = {size: pool.submit(corpus_agreement, size) for size in ordered}
         cranfield = pool.submit(cranfield_agreement)
+        after = queued_after(pool) if queued_after is not None else None
         results = {size: measures[size].result() | {"agreement": agreements[size].result()} for size in sorted(ordered)}
         cranfield_figures = cranfield.result()
     adapter = next((figures["adapter"] for figures in results.values() if "adapter" in figures), None)
@@ -781,7 +785,7 @@ def run(sizes: Sequence[int]) -> dict[str, Any]:
         "cranfield_agreement": cranfield_figures,
         "adapter_matches": None if adapter is None else adapter["adapter_matches"] and adapter["adapter_meter_matches"],
         "seconds": round(time.perf_counter() - started, 1),
-    }
+    }, after
 
 
 def for_json(search: Mapping[str, Any]) -> dict[str, Any]:
@@ -905,7 +909,7 @@ def report(search: Mapping[str, Any]) -> None:
 
 
 def main() -> None:
-    search = run(sizes_from_env())
+    search, _ = run(sizes_from_env())
     report(search)
     print(json.dumps({"search": for_json(search)}))
 

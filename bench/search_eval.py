@@ -41,7 +41,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -331,10 +332,12 @@ def available() -> bool:
     return (CRANFIELD_DIR / "cran.all.1400").is_file() and (NEWS_DIR / "wikinews_en.jsonl").is_file()
 
 
-def run() -> dict[str, Any]:
+def run(pool: Executor | None = None) -> dict[str, Any]:
+    """The evaluation, in worker processes: its own two, or `pool`'s (`make bench` queues it behind the search
+    bench's tasks, on the worker the smaller sizes leave idle)."""
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        cranfield, news = pool.submit(cranfield_task), pool.submit(news_task)
+    with ProcessPoolExecutor(max_workers=2) if pool is None else nullcontext(pool) as workers:
+        cranfield, news = workers.submit(cranfield_task), workers.submit(news_task)
         collections = {"cranfield": cranfield.result(), "news": news.result()}
     kinds = {kind: figures for c in collections.values() for kind, figures in c["kinds"].items()}
     classes = {}

@@ -53,7 +53,7 @@ from steppewire.search.heads import (
 )
 from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key, KeyRange
 from steppewire.search.matching import WordLists, fill
-from steppewire.search.postings import FACETS, Posting
+from steppewire.search.postings import FACETS, Posting, with_frequencies
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
 from steppewire.search.rows import SearchRow, doc_key
 from steppewire.search.schema import (
@@ -751,7 +751,7 @@ class SearchEngine:
         documents |= {doc: self._values[doc] for tfs in leans.values() for doc in tfs if doc not in documents}
         field_dfs: dict[int, tuple[int, int, int]] = {}
         for term, tfs in leans.items():
-            completed = [_with_tf(documents[doc], doc, tf) for doc, tf in tfs.items()]
+            completed = with_frequencies(list(map(documents.__getitem__, tfs)), tfs.values())
             postings[term] = completed
             field_dfs[id(completed)] = field_df(list(tfs.values()))
         return PostingLists(postings, documents, field_dfs)
