@@ -286,7 +286,7 @@ class Reading:
     """What a bounded read fetches of each term (`SearchEngine._reading`)."""
 
     whole: set[str]
-    lean: set[str]  # and its head, if it has one
+    lean: set[str]  # its lean chunks and tail, one Query
     head_only: set[str]  # its head's best postings: a very common term beyond the bound
 
 
@@ -317,13 +317,10 @@ def plan_reads(
     common_terms = (
         [t for t in groups[0] if t in directory and has_head(directory[t].documents)] if len(groups) == 1 else []
     )
-    if head_allowed and common_terms:
-        # One word (a prefix may add completions): the head of its most common term, the other large ones lean.
-        largest = max(common_terms, key=lambda term: directory[term].documents)
-        lean = frozenset(term for term in every if term in directory)
-        return Plan(largest, every - lean, lean)
+    # One word (a prefix may add completions): the head of its most common term. Every large term is read lean.
+    head = max(common_terms, key=lambda term: directory[term].documents) if head_allowed and common_terms else None
     lean = frozenset(term for term in every if term in directory)
-    return Plan(None, every - lean, lean)
+    return Plan(head, every - lean, lean)
 
 
 def _chunk_keys(term: str, chunks: int, *, lean: bool) -> list[Key]:

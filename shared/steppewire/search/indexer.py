@@ -295,11 +295,12 @@ class Indexer:
         """The document-values items of the changed documents' blocks, and their write counts in `stats`."""
         puts: list[dict[str, Any]] = []
         deletes: list[Key] = []
+        changed: dict[int, dict[int, Posting | None]] = defaultdict(dict)
+        for doc, posting in values.items():
+            changed[self._policy.document_block_of(doc)][doc] = posting
         for block in blocks:
             documents = {p.doc: p for p in document_values(existing.get(documents_key(block)))}
-            for doc, posting in values.items():
-                if self._policy.document_block_of(doc) != block:
-                    continue
+            for doc, posting in changed[block].items():
                 if posting is None:
                     documents.pop(doc, None)
                 else:
