@@ -52,6 +52,7 @@ from steppewire.search.schema import (
     documents_item,
     documents_key,
     head_key,
+    lean_digest,
     lean_item,
     lean_key,
     prefix_item_key,
@@ -371,7 +372,7 @@ class Indexer:
         added |= change.after
         documents = tail.documents - len(change.before) + len(change.after)
         by_doc = sorted(added.values(), key=lambda p: p.doc)
-        return Tail(by_doc, sorted(removed.values(), key=lambda p: p.doc), tail.chunks, documents)
+        return Tail(by_doc, sorted(removed.values(), key=lambda p: p.doc), tail.chunks, documents, tail.lean)
 
     def _merge(
         self,
@@ -405,10 +406,14 @@ class Indexer:
                 entries[term] = None
                 continue
             chunks = rechunk(old_chunks, postings, self._policy.chunk_postings)
+            leans: list[dict[str, Any] | None] = []
             for number, chunk in enumerate(chunks):
+                kept = found.get(lean_key(term, number)) if number < len(stored) else None
                 # Compared decoded (the codec round-trips exactly): encoding every chunk to compare cost more.
-                if number >= len(stored) or stored[number] is None or old_chunks[number] != chunk:
-                    merge_puts += [chunk_item(term, number, chunk), lean_item(term, number, chunk)]
+                if kept is None or stored[number] is None or old_chunks[number] != chunk:
+                    kept = lean_item(term, number, chunk)
+                    merge_puts += [chunk_item(term, number, chunk), kept]
+                leans.append(kept)
             merge_deletes += [
                 key
                 for number in range(len(chunks), tail.chunks)
@@ -419,7 +424,7 @@ class Indexer:
                 merge_puts.append({"pk": head_key(term)[0], "sk": head_key(term)[1], **head_attributes(head)})
             elif head_key(term) in found:
                 merge_deletes.append(head_key(term))  # fewer postings than a head is worth now
-            puts.append(Tail([], [], len(chunks), len(postings)).to_item(term))
+            puts.append(Tail([], [], len(chunks), len(postings), lean_digest(leans)).to_item(term))
             entries[term] = DirectoryEntry(len(postings), len(chunks))
         return entries
 

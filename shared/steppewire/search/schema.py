@@ -33,6 +33,7 @@ count rewrites one shard, and no item nears 400 KB however many large terms an a
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import zlib
 from array import array
@@ -211,6 +212,9 @@ class Tail:
     removed: list[Posting] = field(default_factory=list)  # old versions of chunk postings gone or replaced
     chunks: int = 0
     documents: int = 0  # the term's current number of postings
+    # `lean_digest` of the lean chunks as the last merge wrote them (b"": written before the digests): a reader
+    # that keeps a term's lean chunks knows from the tail alone whether they are still the stored ones.
+    lean: bytes = b""
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any] | None) -> Tail:
@@ -219,7 +223,7 @@ class Tail:
         added = decode(bytes(item["p"]))
         if "k" not in item:
             return cls(added, [], 0, len(added))
-        return cls(added, decode(bytes(item["x"])), int(item["k"]), int(item["n"]))
+        return cls(added, decode(bytes(item["x"])), int(item["k"]), int(item["n"]), bytes(item.get("g", b"")))
 
     def to_item(self, term: str) -> dict[str, Any]:
         pk, sk = term_key(term)
@@ -232,7 +236,7 @@ class Tail:
             "x": encode(self.removed),
             "k": self.chunks,
             "n": self.documents,
-        }
+        } | ({"g": self.lean} if self.lean else {})
 
     def current(self, chunks: Iterable[Sequence[Posting]]) -> list[Posting]:
         """The term's postings now, by doc: the chunks' (all of them) less the removed, plus the added."""
@@ -257,6 +261,15 @@ def chunk_item(term: str, number: int, postings: Sequence[Posting]) -> dict[str,
 def lean_item(term: str, number: int, postings: Sequence[Posting]) -> dict[str, Any]:
     pk, sk = lean_key(term, number)
     return {"pk": pk, "sk": sk, "l": encode_lean([p.doc for p in postings], [p.tf for p in postings])}
+
+
+def lean_digest(items: Iterable[Mapping[str, Any] | None]) -> bytes:
+    """A fingerprint of a term's lean chunk items, in chunk order (a missing one counts as empty)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for item in items:
+        data = bytes(item["l"]) if item is not None else b""
+        digest.update(len(data).to_bytes(4, "little") + data)
+    return digest.digest()
 
 
 def chunk_postings(item: Mapping[str, Any]) -> list[Posting]:
