@@ -30,6 +30,7 @@ TINY = IndexPolicy(
     tail_postings=2,
     vocabulary_tail=2,
     directory_shards=2,
+    kept_lean_bytes=0,
 )
 
 

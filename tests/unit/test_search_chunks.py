@@ -30,7 +30,10 @@ from steppewire.search.schema import (
     document_values,
     documents_key,
     head_key,
+    lean_digest,
     lean_item,
+    lean_key,
+    lean_range,
     term_key,
     vocabulary_of,
     with_changes,
@@ -47,6 +50,7 @@ TINY = IndexPolicy(
     vocabulary_tail=2,
     directory_shards=2,
     document_block=3,
+    kept_lean_bytes=0,  # a search container keeps every large term's lean chunks
 )
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WORDS = ["steppe", "wire", "tenge", "cotton", "border", "summit"]
@@ -135,6 +139,8 @@ def check_bounded(table: InMemoryIndexTable, policy: IndexPolicy) -> None:
                 assert len(tail.added) + len(tail.removed) < policy.tail_postings
                 assert tail.documents >= policy.drop_head_below
                 assert all(chunk_key(term, number) in table.items for number in range(tail.chunks))
+                # the tail names the lean chunks the last merge wrote: a container that keeps them relies on it
+                assert tail.lean == lean_digest(table.items[lean_key(term, n)] for n in range(tail.chunks))
             else:
                 assert term not in directory and len(tail.added) < policy.large_term_postings
         elif key[1].startswith("C"):
@@ -211,6 +217,25 @@ def test_a_container_rereads_the_document_values_that_changed_since_it_started()
     recording.reads.clear()
     answers(table, TINY, request, started[0])  # now current: no block read
     assert not [key for key in recording.reads if key[0].startswith(DOCUMENTS_PK)]
+
+
+def test_a_container_keeps_a_common_terms_lean_chunks_until_a_merge_rewrites_them() -> None:
+    table, articles = apply_steps([[(n, 0) for n in range(12)]], TINY)
+    recording = RecordingTable(table.items)
+    engine = SearchEngine(recording, lambda: NOW, policy=TINY)
+    engine.warm_up()
+    assert lean_range("report") in recording.reads  # read as the container starts
+    request = SearchRequest("report steppe", per_page=50)  # two words: every large term read lean
+    for step in range(3):
+        if step == 1:  # two more articles: "report"'s tail reaches 2 and is merged into its chunks
+            articles |= {f"a{n}": article(n, 0, 1) for n in (12, 13)}
+            Indexer(recording, articles.get, TINY).apply(["a12", "a13"])
+        recording.reads.clear()
+        got = answers(recording, TINY, request, engine)
+        # its tail only; its chunks again once, just after the merge (and kept anew)
+        assert term_key("report") in recording.reads
+        assert (lean_range("report") in recording.reads) == (step == 1), step
+        assert got == answers(recording, TINY, request)  # as a new container answers
 
 
 def test_an_index_written_before_the_document_values_reads_its_lists_whole_and_stays_exact() -> None:
@@ -306,6 +331,7 @@ def test_a_chunk_keeps_its_doc_range_and_a_middle_one_splits_only_past_twice_the
         {"tail_postings": 0},
         {"head_from_postings": 10},  # below large_term_postings: a head for a term without chunks
         {"directory_shards": 0},
+        {"kept_lean_bytes": -1},
     ],
 )
 def test_a_policy_that_would_not_fit_items_is_refused(bad: dict[str, int]) -> None:

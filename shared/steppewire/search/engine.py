@@ -52,6 +52,7 @@ from steppewire.search.heads import (
     head_from_attributes,
 )
 from steppewire.search.index_store import READ_UNIT_BYTES, IndexTable, Key, KeyRange
+from steppewire.search.lean_cache import KeptLeanChunks
 from steppewire.search.matching import WordLists, fill
 from steppewire.search.postings import FACETS, Posting, with_frequencies
 from steppewire.search.ranking import CorpusStats, FieldWeights, field_df, rank, score
@@ -336,11 +337,11 @@ class SearchEngine:
         policy: IndexPolicy | None = None,
         synonyms: Callable[[], SynonymTable] | None = None,
     ) -> None:
-        self._table = table
         self._synonyms = synonyms
         self._clock = clock
         self._weights = weights or FieldWeights()
         self._policy = policy or IndexPolicy()
+        self._table = KeptLeanChunks(table, self._policy)
         self._cache: dict[Key, tuple[float, Any]] = {}  # prefix vocabularies
         self._directory: dict[str, DirectoryEntry] | None = None  # the shards read so far, as one mapping
         self._shards: dict[int, tuple[float, dict[str, DirectoryEntry]]] = {}  # when each was read, its entries
@@ -358,6 +359,11 @@ class SearchEngine:
         return value
 
     @property
+    def kept_lean_bytes(self) -> int:
+        """The memory the kept lean chunks take (their binary attributes)."""
+        return self._table.kept_bytes
+
+    @property
     def directory(self) -> dict[str, DirectoryEntry] | None:
         """The term directory this engine plans with (None before it has read any of it)."""
         return self._directory
@@ -372,15 +378,22 @@ class SearchEngine:
         self._directory = dict(directory)
 
     def warm_up(self) -> None:
-        """What a container reads as it starts, so that its first queries are planned and read lean: the term
-        directory, then the document values (every block the statistics count as written)."""
+        """What a container reads as it starts, so that its first queries are planned and read lean and within
+        budget: the term directory, then the document values (every block the statistics count as written) and
+        the lean chunks of the terms it keeps (`lean_cache.py`)."""
         found = self._table.get_many([STATS_KEY, *self._policy.directory_keys()])
         self._directory = {}
         self._refreshed(found, range(self._policy.directory_shards))
         stats = Stats.from_item(found.get(STATS_KEY))
         blocks = [block for block, writes in enumerate(stats.blocks) if writes]
-        if blocks:
-            self._keep_values(self._table.get_many([documents_key(block) for block in blocks]), blocks, stats)
+        common = sorted(
+            term
+            for term, entry in self._directory.items()
+            if LEAN_BYTES_PER_POSTING * entry.documents > self._policy.kept_lean_bytes
+        )
+        if blocks or common:
+            found = self._table.read([documents_key(block) for block in blocks], [lean_range(t) for t in common])
+            self._keep_values(found, blocks, stats)
 
     def _stale_shards(self, terms: Collection[str]) -> list[int]:
         now = monotonic_time.monotonic()
