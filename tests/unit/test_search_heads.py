@@ -8,6 +8,7 @@ with an engine that has an empty term directory, which reads every list whole (t
 
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -195,11 +196,12 @@ def test_a_many_word_query_reads_its_common_words_lean(corpus: Corpus) -> None:
 
 
 def test_as_you_type_reads_the_common_completion_lean_and_the_rare_ones_whole(corpus: Corpus) -> None:
-    planned = corpus.warm_engine()
+    table = RecordingTable(corpus.table.items)
+    planned = SearchEngine(table, lambda: NOW, policy=POLICY)
+    planned.warm_up()
     request = SearchRequest("pip", per_page=5)
     planned.search(request)  # the prefix vocabulary, as a container that has seen "pip" before
-    table = RecordingTable(corpus.table.items)
-    planned._table = table
+    table.reads.clear()
     result = planned.search(request)
     assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(request))
     assert len(table.reads) == 2
@@ -207,6 +209,21 @@ def test_as_you_type_reads_the_common_completion_lean_and_the_rare_ones_whole(co
     assert chunk_key(PIPELINE, 0) not in table.reads[0]
     assert {term_key("piper"), term_key(*terms("pipette"))} <= set(table.reads[0])  # the rare ones whole
     assert result.total > planned.search(SearchRequest("pipeline ")).total  # they add their own articles
+
+
+def test_a_container_that_keeps_the_lean_chunks_needs_no_third_read_for_a_filter_the_head_cannot_prove(
+    corpus: Corpus,
+) -> None:
+    table = RecordingTable(corpus.table.items)
+    engine = SearchEngine(table, lambda: NOW, policy=replace(POLICY, kept_lean_bytes=0))  # keeps every large term's
+    engine.warm_up()
+    assert lean_range(PRESIDENT) in table.reads[-1]
+    table.reads.clear()
+    narrow = SearchRequest("president ", per_page=5, lang="ru", category="Economy")  # too few in the head
+    result = engine.search(narrow)
+    assert answer_of(result) == answer_of(corpus.whole_lists_engine().search(narrow))
+    assert len(table.reads) == 2 and set(table.reads[0]) == {STATS_KEY, term_key(PRESIDENT), head_key(PRESIDENT)}
+    assert all(key[0].startswith("DOC#") for key in table.reads[1])  # the rows: the lean chunks were kept
 
 
 def test_pages_past_the_head_and_filters_it_cannot_prove_read_the_list_and_stay_exact(corpus: Corpus) -> None:

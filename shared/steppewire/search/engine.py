@@ -788,7 +788,9 @@ class SearchEngine:
         self, found: dict[Key, dict[str, Any]], tails: Mapping[str, Tail], whole: Collection[str], lean: Collection[str]
     ) -> None:
         """Read the chunks (lean ones for `lean`) that the tails have and read 1 did not fetch: a directory older
-        than the terms' chunking, or the head term read whole after all (one more round trip)."""
+        than the terms' chunking, or the head term read lean after all (one more round trip, unless the container
+        keeps its lean chunks)."""
+        self._table.add_kept(found, lean)
         keys = [key for t in sorted(whole) for key in _chunk_keys(t, tails[t].chunks, lean=False)]
         keys += [key for t in sorted(lean) for key in _chunk_keys(t, tails[t].chunks, lean=True)]
         missing = [key for key in keys if key not in found]

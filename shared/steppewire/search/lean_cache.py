@@ -49,20 +49,29 @@ class KeptLeanChunks:
         return self._table.get_many(keys)
 
     def read(self, keys: Sequence[Key], ranges: Sequence[KeyRange]) -> Items:
-        kept = {term: self._kept[term] for term in map(_lean_term, ranges) if term in self._kept}
+        kept = [term for term in map(_lean_term, ranges) if term in self._kept]
         asked = [key_range for key_range in ranges if _lean_term(key_range) not in kept]
         found = self._table.read(list(dict.fromkeys([*keys, *map(term_key, kept)])), asked)
+        stale = self.add_kept(found, kept)
+        if stale:  # merged since they were kept: read again (a tail gone: the term is gone or small again)
+            found |= self._table.read([], [lean_range(term) for term in stale])
+        self._keep(found, [*filter(None, map(_lean_term, asked)), *stale])
+        return found
+
+    def add_kept(self, found: Items, terms: Iterable[str]) -> list[str]:
+        """Add to `found` the kept lean chunks of these terms that their tail there still names; returns the kept
+        terms whose chunks a merge has rewritten since."""
         stale = []
-        for term, (digest, items) in kept.items():
+        for term in terms:
+            if term not in self._kept:
+                continue
+            digest, items = self._kept[term]
             tail = found.get(term_key(term))
             if tail is not None and bytes(tail.get("g", b"")) == digest:
                 found |= items
             else:
                 stale.append(term)
-        if stale:  # merged since they were kept: read again (a tail gone: the term is gone or small again)
-            found |= self._table.read([], [lean_range(term) for term in stale])
-        self._keep(found, [*filter(None, map(_lean_term, asked)), *stale])
-        return found
+        return stale
 
     def _keep(self, found: Mapping[Key, Mapping[str, Any]], terms: Iterable[str]) -> None:
         """Keep the lean chunks just read of these terms if they are large and the tail names them (a read that
