@@ -184,7 +184,14 @@ def test_chunks_and_tails_hold_what_a_whole_list_rebuild_holds(steps: Steps) -> 
     assert postings_by_slug(table) == postings_by_slug(rebuilt)
     assert vocabularies(table) == vocabularies(rebuilt)
     assert all(len(vocabulary_of(item)) < TINY.vocabulary_tail for key, item in table.items.items() if key[1] == "T")
-    for q in ["steppe ", "tenge wire ", "cotton", "report ", '"steppe wire"']:
+    for q in [
+        "steppe ",
+        "tenge wire ",
+        "cotton",
+        "report ",
+        '"steppe wire"',
+        "report steppe wire tenge cotton border summit",
+    ]:
         for request in (SearchRequest(q, per_page=50), SearchRequest(q, per_page=1, sort="date")):
             expected = answers(rebuilt, IndexPolicy(), request)
             assert answers(table, TINY, request) == expected, request

@@ -45,6 +45,9 @@ class KeptLeanChunks:
         """The size of the lean chunks kept (their binary attributes)."""
         return sum(len(item["l"]) for _, items in self._kept.values() for item in items.values())
 
+    def keeps(self, term: str) -> bool:
+        return term in self._kept
+
     def get_many(self, keys: Sequence[Key]) -> Items:
         return self._table.get_many(keys)
 
