@@ -612,7 +612,7 @@ class SearchEngine:
             documents = known[term].documents
             head = _read_units(HEAD_FIXED_BYTES) if self._policy.has_head(documents) else 0.0
             # a term whose lean chunks this container keeps costs its tail only
-            lean = 0.5 if self._table.keeps(term) else _read_units(LEAN_BYTES_PER_POSTING * documents)
+            lean = _read_units(0 if self._table.keeps(term) else LEAN_BYTES_PER_POSTING * documents)
             if spent + lean <= budget or not head:
                 reading.lean.add(term)
                 spent += lean

@@ -406,14 +406,14 @@ class Indexer:
                 entries[term] = None
                 continue
             chunks = rechunk(old_chunks, postings, self._policy.chunk_postings)
-            leans: list[dict[str, Any] | None] = []
+            leans: list[dict[str, Any]] = []
             for number, chunk in enumerate(chunks):
-                kept = found.get(lean_key(term, number)) if number < len(stored) else None
+                lean = found.get(lean_key(term, number)) if number < len(stored) else None
                 # Compared decoded (the codec round-trips exactly): encoding every chunk to compare cost more.
-                if kept is None or stored[number] is None or old_chunks[number] != chunk:
-                    kept = lean_item(term, number, chunk)
-                    merge_puts += [chunk_item(term, number, chunk), kept]
-                leans.append(kept)
+                if lean is None or stored[number] is None or old_chunks[number] != chunk:
+                    lean = lean_item(term, number, chunk)
+                    merge_puts += [chunk_item(term, number, chunk), lean]
+                leans.append(lean)
             merge_deletes += [
                 key
                 for number in range(len(chunks), tail.chunks)

@@ -13,11 +13,11 @@ lists (the measured figures: docs/search.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from steppewire.search.index_store import CapacityMeter, IndexTable, Key, KeyRange
-from steppewire.search.schema import IndexPolicy, lean_digest, lean_key, lean_range, term_key
+from steppewire.search.schema import IndexPolicy, Tail, lean_digest, lean_key, lean_range, term_key
 
 Items = dict[Key, dict[str, Any]]
 
@@ -43,7 +43,7 @@ class KeptLeanChunks:
     @property
     def kept_bytes(self) -> int:
         """The size of the lean chunks kept (their binary attributes)."""
-        return sum(len(item["l"]) for _, items in self._kept.values() for item in items.values())
+        return sum(self._bytes(items) for _, items in self._kept.values())
 
     def keeps(self, term: str) -> bool:
         return term in self._kept
@@ -69,26 +69,25 @@ class KeptLeanChunks:
             if term not in self._kept:
                 continue
             digest, items = self._kept[term]
-            tail = found.get(term_key(term))
-            if tail is not None and bytes(tail.get("g", b"")) == digest:
+            if Tail.from_item(found.get(term_key(term))).lean == digest:
                 found |= items
             else:
                 stale.append(term)
         return stale
 
-    def _keep(self, found: Mapping[Key, Mapping[str, Any]], terms: Iterable[str]) -> None:
+    def _keep(self, found: Items, terms: Iterable[str]) -> None:
         """Keep the lean chunks just read of these terms if they are large and the tail names them (a read that
         raced a merge is not kept)."""
         for term in terms:
             self._kept.pop(term, None)
-            tail = found.get(term_key(term))
-            if tail is None or "g" not in tail:
+            tail = Tail.from_item(found.get(term_key(term)))
+            keys = [lean_key(term, number) for number in range(tail.chunks)]
+            if not tail.lean or any(key not in found for key in keys):
                 continue
-            items = [found.get(lean_key(term, number)) for number in range(int(tail["k"]))]
-            if any(item is None for item in items) or lean_digest(items) != bytes(tail["g"]):
-                continue
-            if sum(len(item["l"]) for item in items if item is not None) > self._policy.kept_lean_bytes:
-                self._kept[term] = (
-                    bytes(tail["g"]),
-                    {lean_key(term, number): dict(item) for number, item in enumerate(items) if item is not None},
-                )
+            items = {key: found[key] for key in keys}
+            if lean_digest(items.values()) == tail.lean and self._bytes(items) > self._policy.kept_lean_bytes:
+                self._kept[term] = (tail.lean, items)
+
+    @staticmethod
+    def _bytes(items: Items) -> int:
+        return sum(len(item["l"]) for item in items.values())

@@ -268,11 +268,11 @@ def lean_item(term: str, number: int, postings: Sequence[Posting]) -> dict[str, 
     return {"pk": pk, "sk": sk, "l": encode_lean([p.doc for p in postings], [p.tf for p in postings])}
 
 
-def lean_digest(items: Iterable[Mapping[str, Any] | None]) -> bytes:
-    """A fingerprint of a term's lean chunk items, in chunk order (a missing one counts as empty)."""
+def lean_digest(items: Iterable[Mapping[str, Any]]) -> bytes:
+    """A fingerprint of a term's lean chunk items, in chunk order."""
     digest = hashlib.blake2b(digest_size=8)
     for item in items:
-        data = bytes(item["l"]) if item is not None else b""
+        data = bytes(item["l"])
         digest.update(len(data).to_bytes(4, "little") + data)
     return digest.digest()
 
